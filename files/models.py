@@ -1,0 +1,72 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+def storage_name(instance: "File", filename: str) -> str:
+    """Where a file's bytes live: generated from its id, never the client's name."""
+    return f"uploads/{instance.id.hex[:2]}/{instance.id.hex}"
+
+
+class Kind(models.TextChoices):
+    IMAGE = "image"
+    TEXT = "text"
+    DOCUMENT = "document"
+    ARCHIVE = "archive"
+    OTHER = "other"
+
+
+class Status(models.TextChoices):
+    PENDING = "pending"
+    PROCESSING = "processing"
+    PROCESSED = "processed"
+    FAILED = "failed"
+
+
+class File(models.Model):
+    """An uploaded file, its processing state and what processing found.
+
+    ``file``, ``uploaded_at`` and ``processed`` are the fields of the original
+    brief; ``processed`` is true exactly when ``status`` is ``processed``.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(upload_to=storage_name, max_length=255)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    processed = models.BooleanField(default=False)
+
+    name = models.CharField(max_length=255, help_text="Safe display name derived from the client's file name.")
+    size = models.BigIntegerField()
+    content_type = models.CharField(max_length=127)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(null=True, blank=True)  # noqa: DJ001 - the contract answers null, not ""
+    result = models.JSONField(null=True, blank=True)
+    thumbnail = models.FileField(max_length=255, blank=True, default="")
+    blocked = models.BooleanField(default=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_by = models.CharField(max_length=64, blank=True, default="",
+                                  help_text="Id of the task that holds the processing claim.")
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001 - NULLs stay out of the unique constraint
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "-uploaded_at", "-id"], name="file_owner_uploaded"),
+            models.Index(fields=["owner", "status", "kind", "-uploaded_at", "-id"], name="file_owner_status_kind"),
+            models.Index(fields=["owner", "kind", "-uploaded_at", "-id"], name="file_owner_kind"),
+            models.Index(fields=["owner", "sha256"], name="file_owner_sha256"),
+            models.Index(fields=["status", "status_changed_at"], name="file_status_changed"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "idempotency_key"], name="file_owner_idempotency_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.id})"

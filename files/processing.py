@@ -1,0 +1,141 @@
+"""The processing pipeline: claim a file, run its kind's processor, record the outcome.
+
+Every committed upload ends ``processed`` or ``failed`` exactly once: each
+status change is a conditional UPDATE, so a redelivered or duplicated task
+cannot finish a file twice, and the sweeper resolves what a lost task left.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .models import File, Status
+from .processors import ProcessingError, Source, processor_for
+
+logger = logging.getLogger(__name__)
+
+
+class Claim:
+    """Outcomes of ``file_claim`` other than a claimed file."""
+
+    GONE = "gone"  # deleted, or already finished
+    BUSY = "busy"  # another task holds a fresh claim
+    EXHAUSTED = "exhausted"  # failed after too many attempts
+
+
+def stale_before():
+    """Claims older than this belong to a task that cannot still be running."""
+    return timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
+
+
+def file_claim(*, file_id, task_id: str):
+    """Move the file to ``processing`` for ``task_id`` and return it, or a Claim outcome.
+
+    A file is claimable when pending, when its claim is this very task's
+    (a redelivery after the worker died), or when its claim is stale.
+    """
+    now = timezone.now()
+    claimable = Q(status=Status.PENDING) | Q(status=Status.PROCESSING) & (
+        Q(claimed_by=task_id) | Q(status_changed_at__lt=stale_before())
+    )
+    claimed = File.objects.filter(claimable, pk=file_id).update(
+        status=Status.PROCESSING, claimed_by=task_id, status_changed_at=now, attempts=F("attempts") + 1,
+    )
+    if not claimed:
+        exists = File.objects.filter(pk=file_id, status=Status.PROCESSING).exists()
+        return Claim.BUSY if exists else Claim.GONE
+    record = File.objects.get(pk=file_id)
+    if record.attempts > settings.FILES_MAX_PROCESSING_ATTEMPTS:
+        file_fail(record=record, task_id=task_id,
+                  error=f"Processing was attempted {record.attempts - 1} times without finishing; "
+                        "reprocess the file to try again.")
+        return Claim.EXHAUSTED
+    return record
+
+
+def file_process(*, record: File, task_id: str) -> bool:
+    """Run the processor for ``record`` (claimed by ``task_id``) and record the outcome.
+
+    Permanent problems with the file end it ``failed`` with a useful error;
+    transient errors (database, storage) propagate so that the task retries.
+    Returns True when this call finished the file.
+    """
+    processor = processor_for(record.content_type)
+    source = Source(storage=record.file.storage, name=record.file.name,
+                    content_type=record.content_type, size=record.size)
+    try:
+        result = processor.process(source)
+    except ProcessingError as exc:
+        return file_fail(record=record, task_id=task_id, error=str(exc))
+    thumbnail_name = ""
+    thumbnail = result.pop("thumbnail", None)
+    if thumbnail is not None:
+        thumbnail_name = _store_thumbnail(record, thumbnail)
+        result["thumbnail"] = True
+    finished = _finish(record, task_id, Status.PROCESSED, result=result, thumbnail=thumbnail_name)
+    if not finished and thumbnail_name:
+        logger.info("File %s was finished elsewhere; this result is dropped.", record.pk)
+    return finished
+
+
+def file_fail(*, record: File, task_id: str, error: str) -> bool:
+    logger.info("File %s failed: %s", record.pk, error)
+    return _finish(record, task_id, Status.FAILED, error=error)
+
+
+def file_release(*, file_id, task_id: str) -> None:
+    """Give the claim back (before a retry), so the file is pending again."""
+    File.objects.filter(pk=file_id, status=Status.PROCESSING, claimed_by=task_id).update(
+        status=Status.PENDING, claimed_by="", status_changed_at=timezone.now()
+    )
+
+
+def _finish(record: File, task_id: str, status: str, *, result=None, error=None, thumbnail="") -> bool:
+    now = timezone.now()
+    finished = File.objects.filter(pk=record.pk, status=Status.PROCESSING, claimed_by=task_id).update(
+        status=status, processed=status == Status.PROCESSED, processed_at=now if status == Status.PROCESSED else None,
+        status_changed_at=now, result=result, error=error, thumbnail=thumbnail, claimed_by="",
+    )
+    return bool(finished)
+
+
+def _store_thumbnail(record: File, content: bytes) -> str:
+    storage = record.thumbnail.storage
+    name = f"thumbnails/{record.id.hex[:2]}/{record.id.hex}.webp"
+    storage.delete(name)
+    return storage.save(name, ContentFile(content))
+
+
+def files_sweep() -> dict:
+    """Re-enqueue files left pending and resolve files stuck in processing.
+
+    Pending for longer than ``FILES_SWEEP_PENDING_AFTER`` seconds means the
+    publish was lost (broker down at upload time); processing for longer than
+    the hard time limit means the worker died. Returns counts for logs.
+    """
+    from .services import enqueue_processing
+
+    now = timezone.now()
+    pending_before = now - timedelta(seconds=settings.FILES_SWEEP_PENDING_AFTER)
+    requeued = 0
+    for record in File.objects.filter(status=Status.PENDING, status_changed_at__lt=pending_before).only(
+        "id", "kind"
+    ).iterator():
+        # Touch first so the next sweep does not publish it again straight away.
+        File.objects.filter(pk=record.pk, status=Status.PENDING).update(status_changed_at=now)
+        requeued += enqueue_processing(record)
+
+    stuck = File.objects.filter(status=Status.PROCESSING, status_changed_at__lt=stale_before())
+    exhausted = stuck.filter(attempts__gte=settings.FILES_MAX_PROCESSING_ATTEMPTS).update(
+        status=Status.FAILED, processed=False, claimed_by="", status_changed_at=now,
+        error="Processing did not finish in time; reprocess the file to try again.",
+    )
+    retry = list(stuck.only("id", "kind"))
+    stuck.update(status=Status.PENDING, claimed_by="", status_changed_at=now)
+    for record in retry:
+        requeued += enqueue_processing(record)
+    return {"requeued": requeued, "failed": exhausted}

@@ -1,0 +1,167 @@
+"""Writes on files: create, delete, reprocess, block.
+
+The row, the stored bytes and the owner's quota counter move together: a
+failure after the bytes reached storage removes them, and the quota counter
+changes in the same transaction as the row.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from core.errors import Conflict
+
+from .errors import EmptyFile, FileRequired, FileTooLarge, QuotaExceeded, UnsupportedFileType
+from .models import File, Status
+from .names import safe_display_name
+from .sniffing import name_claims_other_type, sniff
+from .uploads import StreamedFacts
+
+logger = logging.getLogger(__name__)
+User = get_user_model()
+
+
+def quota_check(*, user, incoming: int) -> None:
+    """Refuse early when ``incoming`` bytes cannot fit in ``user``'s quota."""
+    limit = settings.FILES_USER_QUOTA
+    if limit and user.storage_used + incoming > limit:
+        raise QuotaExceeded(used=user.storage_used, limit=limit, size=incoming)
+
+
+def file_by_idempotency_key(*, owner, key: str) -> File | None:
+    """The file ``owner`` created with ``key`` within the idempotency window."""
+    since = timezone.now() - timedelta(seconds=settings.FILES_IDEMPOTENCY_TTL)
+    return File.objects.filter(owner=owner, idempotency_key=key, uploaded_at__gte=since).first()
+
+
+def file_create(*, owner, upload: UploadedFile | None, facts: StreamedFacts | None,
+                idempotency_key: str | None = None) -> tuple[File, bool]:
+    """Store ``upload`` for ``owner`` and enqueue its processing after commit.
+
+    ``facts`` are the sha256, size and head collected while the upload
+    streamed. Returns the file and whether it was created (False when the
+    idempotency key names an earlier upload). Raises the upload API errors;
+    on any error nothing is left behind.
+    """
+    if upload is None or facts is None:
+        raise FileRequired()
+    if facts.size == 0:
+        raise EmptyFile()
+    if facts.size > settings.FILES_MAX_UPLOAD_SIZE:
+        raise FileTooLarge(limit=settings.FILES_MAX_UPLOAD_SIZE, size=facts.size)
+    name = safe_display_name(upload.name)
+    sniffed = sniff(bytes(facts.head))
+    if sniffed.executable:
+        raise UnsupportedFileType(f"Executable files ({sniffed.content_type}) are not accepted.")
+    if sniffed.script and name_claims_other_type(name, sniffed):
+        raise UnsupportedFileType(f"The file is a script ({sniffed.content_type}) but its name says otherwise.")
+    if sniffed.kind not in settings.FILES_ALLOWED_KINDS:
+        raise UnsupportedFileType(
+            f"Files of kind '{sniffed.kind}' ({sniffed.content_type}) are not accepted; accepted kinds: "
+            f"{', '.join(settings.FILES_ALLOWED_KINDS)}."
+        )
+    quota_check(user=owner, incoming=facts.size)
+
+    record = File(owner=owner, name=name, size=facts.size, content_type=sniffed.content_type,
+                  kind=sniffed.kind, sha256=facts.sha256, idempotency_key=idempotency_key or None)
+    record.file.save(name, upload, save=False)
+    try:
+        with transaction.atomic():
+            _reserve_quota(owner_id=owner.pk, size=facts.size)
+            if idempotency_key:
+                _release_expired_key(owner=owner, key=idempotency_key)
+            record.save(force_insert=True)
+            transaction.on_commit(lambda: enqueue_processing(record))
+    except IntegrityError:
+        record.file.storage.delete(record.file.name)
+        earlier = file_by_idempotency_key(owner=owner, key=idempotency_key) if idempotency_key else None
+        if earlier is None:
+            raise
+        return earlier, False
+    except BaseException:
+        record.file.storage.delete(record.file.name)
+        raise
+    return record, True
+
+
+def _reserve_quota(*, owner_id, size: int) -> None:
+    """Add ``size`` to the owner's counter under a row lock, or raise QuotaExceeded.
+
+    The lock serialises concurrent uploads by one user, so two uploads can
+    never both take the last free bytes.
+    """
+    used = User.objects.select_for_update().values_list("storage_used", flat=True).get(pk=owner_id)
+    limit = settings.FILES_USER_QUOTA
+    if limit and used + size > limit:
+        raise QuotaExceeded(used=used, limit=limit, size=size)
+    User.objects.filter(pk=owner_id).update(storage_used=F("storage_used") + size)
+
+
+def _release_expired_key(*, owner, key: str) -> None:
+    since = timezone.now() - timedelta(seconds=settings.FILES_IDEMPOTENCY_TTL)
+    File.objects.filter(owner=owner, idempotency_key=key, uploaded_at__lt=since).update(idempotency_key=None)
+
+
+def enqueue_processing(record: File) -> bool:
+    """Publish the processing task on the file's queue; never raises.
+
+    When the broker is unreachable the file stays ``pending`` and the sweeper
+    publishes it later, so an upload never fails or hangs on the broker.
+    """
+    from core.celery import queue_for_kind
+
+    from .tasks import process_file
+
+    try:
+        process_file.apply_async(args=[str(record.pk)], queue=queue_for_kind(record.kind), retry=False)
+    except Exception:
+        logger.warning("Could not publish processing of file %s; the sweeper will retry.", record.pk,
+                       exc_info=True)
+        return False
+    return True
+
+
+def file_delete(*, record: File) -> None:
+    """Delete the row, give the bytes back to the quota, then remove the stored bytes."""
+    names = [n for n in (record.file.name, record.thumbnail.name) if n]
+    storage = record.file.storage
+    with transaction.atomic():
+        deleted, _ = File.objects.filter(pk=record.pk).delete()
+        if deleted:
+            User.objects.filter(pk=record.owner_id).update(storage_used=F("storage_used") - record.size)
+        transaction.on_commit(lambda: _remove_stored(storage, names))
+
+
+def _remove_stored(storage, names: list[str]) -> None:
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:
+            logger.exception("Could not remove stored %s", name)
+
+
+def file_reprocess(*, record: File) -> File:
+    """Queue ``record`` for processing again; Conflict while it is being processed."""
+    now = timezone.now()
+    with transaction.atomic():
+        updated = File.objects.filter(pk=record.pk).exclude(status=Status.PROCESSING).update(
+            status=Status.PENDING, processed=False, processed_at=None, error=None, result=None,
+            attempts=0, claimed_by="", status_changed_at=now,
+        )
+        if not updated:
+            raise Conflict("The file is being processed; try again when it is done.")
+        record.refresh_from_db()
+        transaction.on_commit(lambda: enqueue_processing(record))
+    return record
+
+
+def file_set_blocked(*, record: File, blocked: bool) -> None:
+    """Block or unblock a file (moderation); a blocked file cannot be downloaded."""
+    File.objects.filter(pk=record.pk).update(blocked=blocked)
+    record.blocked = blocked

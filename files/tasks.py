@@ -1,0 +1,53 @@
+"""Celery tasks: thin wrappers that load a row and call the pipeline."""
+
+import logging
+import random
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import DatabaseError
+
+from . import processing
+
+logger = logging.getLogger(__name__)
+
+# Errors worth retrying: the database or the storage hiccupped, not the file.
+TRANSIENT_ERRORS = (DatabaseError, OSError)
+RETRY_BASE_SECONDS = 2
+RETRY_MAX_SECONDS = 300
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
+def process_file(self, file_id: str) -> str:
+    """Process one file; idempotent, safe to run twice or after a worker died."""
+    task_id = self.request.id or "eager"
+    claimed = processing.file_claim(file_id=file_id, task_id=task_id)
+    if isinstance(claimed, str):
+        return claimed
+    try:
+        processing.file_process(record=claimed, task_id=task_id)
+    except SoftTimeLimitExceeded:
+        processing.file_fail(record=claimed, task_id=task_id,
+                             error=f"Processing took longer than {settings.CELERY_TASK_SOFT_TIME_LIMIT} seconds.")
+        return "failed"
+    except TRANSIENT_ERRORS as exc:
+        attempt = claimed.attempts
+        if attempt >= settings.FILES_MAX_PROCESSING_ATTEMPTS:
+            processing.file_fail(record=claimed, task_id=task_id,
+                                 error=f"Processing failed {attempt} times ({type(exc).__name__}); "
+                                       "reprocess the file to try again.")
+            return "failed"
+        processing.file_release(file_id=file_id, task_id=task_id)
+        delay = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** (attempt - 1))
+        countdown = random.uniform(delay / 2, delay)  # full jitter keeps retries from stampeding
+        logger.warning("Transient error processing %s (attempt %s): %r; retrying in %.1fs",
+                       file_id, attempt, exc, countdown)
+        raise self.retry(exc=exc, countdown=countdown) from exc
+    return "done"
+
+
+@shared_task
+def sweep_files() -> dict:
+    """Periodic (Celery beat): see ``processing.files_sweep``."""
+    return processing.files_sweep()

@@ -1,0 +1,176 @@
+from urllib.parse import quote
+
+from django.conf import settings
+from django.http import FileResponse, HttpResponse
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, UnsupportedMediaType, ValidationError
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
+from rest_framework.views import APIView
+
+from core.schema import CONFLICT_RESPONSE, FILE_ERROR_RESPONSES, UPLOAD_ERROR_RESPONSES
+
+from . import selectors, services
+from .errors import FileBlocked, FileRequired, FileTooLarge
+from .filters import FileFilter
+from .models import File
+from .serializers import FileSerializer, UploadSerializer
+from .uploads import CheckingUploadHandler
+
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+# Room for the multipart framing and small form fields around the file.
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+class UploadView(APIView):
+    """Store one file (multipart field ``file``) and answer 201 before it is processed."""
+
+    parser_classes = [MultiPartParser]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "upload"
+
+    @extend_schema(
+        request={"multipart/form-data": UploadSerializer},
+        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
+                                     description="Retry-safe key (≤ 255 chars): a repeat within 24 h "
+                                                 "answers the first upload's file.")],
+        responses={201: FileSerializer, **UPLOAD_ERROR_RESPONSES},
+    )
+    def post(self, request):
+        key = self._idempotency_key(request)
+        if key:
+            earlier = services.file_by_idempotency_key(owner=request.user, key=key)
+            if earlier is not None:
+                return self._created(request, earlier)
+        self._check_content_length(request)
+        handler = CheckingUploadHandler(request._request, max_size=settings.FILES_MAX_UPLOAD_SIZE)
+        request._request.upload_handlers = [handler, *request._request.upload_handlers]
+        try:
+            upload = request.FILES.get("file")
+            record, _ = services.file_create(owner=request.user, upload=upload,
+                                             facts=handler.facts.get("file"), idempotency_key=key)
+        finally:
+            _discard_temporary_files(request)
+        return self._created(request, record)
+
+    def _created(self, request, record: File) -> Response:
+        data = FileSerializer(record, context={"request": request}).data
+        location = request.build_absolute_uri(reverse("file-detail", kwargs={"pk": record.pk}))
+        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": location})
+
+    def _idempotency_key(self, request) -> str | None:
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            return None
+        if not key or len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+            raise ValidationError({"Idempotency-Key": [
+                f"Must be 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} characters."]})
+        return key
+
+    def _check_content_length(self, request) -> None:
+        """Refuse before reading the body what cannot be a legal upload."""
+        if not request.content_type.startswith("multipart/form-data"):
+            raise UnsupportedMediaType(request.content_type or "(none)",
+                                       detail="Send the file as multipart/form-data in the field 'file'.")
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.FILES_MAX_UPLOAD_SIZE + settings.DATA_UPLOAD_MAX_MEMORY_SIZE + MULTIPART_OVERHEAD:
+            raise FileTooLarge(limit=settings.FILES_MAX_UPLOAD_SIZE)
+        if length == 0 and "chunked" not in request.META.get("HTTP_TRANSFER_ENCODING", ""):
+            raise FileRequired()
+        services.quota_check(user=request.user,
+                             incoming=max(0, length - settings.DATA_UPLOAD_MAX_MEMORY_SIZE - MULTIPART_OVERHEAD))
+
+
+def _discard_temporary_files(request) -> None:
+    """Close (and so delete) upload temp files: the stored file was moved out already."""
+    files = getattr(request._request, "_files", None)
+    for uploads in files.lists() if files is not None else ():
+        for uploaded in uploads[1]:
+            uploaded.close()
+    for handler in request._request.upload_handlers:
+        partial = getattr(handler, "file", None)
+        if partial is not None and not partial.closed:
+            partial.close()
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: FileSerializer(many=True), **FILE_ERROR_RESPONSES}),
+    retrieve=extend_schema(responses={200: FileSerializer, **FILE_ERROR_RESPONSES}),
+    destroy=extend_schema(responses={204: None, **FILE_ERROR_RESPONSES}),
+)
+class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
+                  viewsets.GenericViewSet):
+    """The caller's own files: list, detail, download, thumbnail, reprocess, delete."""
+
+    serializer_class = FileSerializer
+    filterset_class = FileFilter
+    search_fields = ["name"]
+    ordering_fields = ["uploaded_at", "size", "name", "processed_at"]
+    ordering = ["-uploaded_at", "-id"]
+    throttle_classes = [UserRateThrottle]
+
+    def get_queryset(self):
+        return selectors.file_list(owner=self.request.user)
+
+    def get_object(self):
+        record = selectors.file_get(owner=self.request.user, file_id=self.kwargs["pk"])
+        self.check_object_permissions(self.request, record)
+        return record
+
+    def perform_destroy(self, instance):
+        services.file_delete(record=instance)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+                              **FILE_ERROR_RESPONSES})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        record = self.get_object()
+        if record.blocked:
+            raise FileBlocked()
+        return _stored_file_response(record.file, record.name, record.content_type)
+
+    @extend_schema(responses={(200, "image/webp"): OpenApiResponse(OpenApiTypes.BINARY), **FILE_ERROR_RESPONSES})
+    @action(detail=True, methods=["get"])
+    def thumbnail(self, request, pk=None):
+        record = self.get_object()
+        if record.blocked:
+            raise FileBlocked()
+        if not record.thumbnail:
+            raise NotFound("This file has no thumbnail (not an image, or not processed yet).")
+        return _stored_file_response(record.thumbnail, f"{record.name}.webp", "image/webp", inline=True)
+
+    @extend_schema(request=None, responses={202: FileSerializer, **FILE_ERROR_RESPONSES, **CONFLICT_RESPONSE})
+    @action(detail=True, methods=["post"])
+    def reprocess(self, request, pk=None):
+        record = services.file_reprocess(record=self.get_object())
+        return Response(FileSerializer(record, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
+
+
+def _stored_file_response(field_file, display_name: str, content_type: str, *, inline: bool = False):
+    """Stream stored bytes (or hand them to nginx) as a download that never renders on our origin."""
+    if settings.FILES_ACCEL_REDIRECT_PREFIX:
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = settings.FILES_ACCEL_REDIRECT_PREFIX.rstrip("/") + "/" + field_file.name
+    else:
+        response = FileResponse(field_file.open("rb"), content_type=content_type)
+    response["Content-Disposition"] = content_disposition(display_name, inline=inline)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def content_disposition(name: str, *, inline: bool = False) -> str:
+    """RFC 6266: an ASCII fallback ``filename`` and the exact UTF-8 ``filename*``."""
+    fallback = name.encode("ascii", "replace").decode("ascii").replace("?", "_")
+    fallback = fallback.replace("\\", "_").replace('"', "_")
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"

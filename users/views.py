@@ -1,0 +1,67 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, permissions, status
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt import views as jwt_views
+
+from core.schema import ERROR_RESPONSES
+
+from . import selectors, services
+from .serializers import LogoutSerializer, MeSerializer, RegisterSerializer
+
+
+class AuthThrottleMixin:
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+
+@extend_schema(responses={201: RegisterSerializer, **ERROR_RESPONSES})
+class RegisterView(AuthThrottleMixin, generics.CreateAPIView):
+    """Create an account; answers the new user without tokens."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes = []
+    serializer_class = RegisterSerializer
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.user_create(
+            username=data["username"], email=data["email"], password=data["password"]
+        )
+
+
+class TokenObtainView(AuthThrottleMixin, jwt_views.TokenObtainPairView):
+    """Exchange username and password for an access and a refresh token."""
+
+
+class TokenRefreshView(AuthThrottleMixin, jwt_views.TokenRefreshView):
+    """Exchange a refresh token for a new pair; the old refresh token is blacklisted."""
+
+
+class LogoutView(APIView):
+    """Blacklist the caller's refresh token."""
+
+    @extend_schema(request=LogoutSerializer, responses={205: None, **ERROR_RESPONSES})
+    def post(self, request):
+        serializer = LogoutSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.user_logout(user=request.user, refresh=serializer.validated_data["refresh"])
+        return Response(status=status.HTTP_205_RESET_CONTENT)
+
+
+class MeView(APIView):
+    """The caller's account, quota usage and upload limits."""
+
+    @extend_schema(responses={200: MeSerializer, **ERROR_RESPONSES})
+    def get(self, request):
+        user = request.user
+        data = {
+            "id": user.id,
+            "username": user.username,
+            "email": user.email,
+            "date_joined": user.date_joined,
+            "is_staff": user.is_staff,
+            **selectors.user_quota(user=user),
+        }
+        return Response(MeSerializer(data).data)
