@@ -37,13 +37,14 @@ def detect_encoding(sample: bytes) -> str | None:
         return "utf-8"
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
-    try:
-        sample.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError as exc:
-        # A multi-byte character cut by the end of the sample is still UTF-8.
-        if exc.start >= len(sample) - 3 and exc.reason == "unexpected end of data":
+    if b"\x00" not in sample:  # NUL bytes mean UTF-16/32 (or binary), never UTF-8 text
+        try:
+            sample.decode("utf-8")
             return "utf-8"
+        except UnicodeDecodeError as exc:
+            # A multi-byte character cut by the end of the sample is still UTF-8.
+            if exc.start >= len(sample) - 3 and exc.reason == "unexpected end of data":
+                return "utf-8"
     best = from_bytes(sample).best()
     return best.encoding if best is not None else None
 
