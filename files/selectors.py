@@ -1,16 +1,26 @@
 """Owner-scoped reads: the one place that decides which files a user can see."""
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from .models import File
 
 
 def file_list(*, owner) -> QuerySet[File]:
-    """The files ``owner`` may see through the API: their own, and only theirs."""
+    """The files ``owner`` may see through the API: their own, and only theirs (none when anonymous)."""
+    if not owner.is_authenticated:
+        return File.objects.none()
     return File.objects.filter(owner=owner)
 
 
 def file_get(*, owner, file_id) -> File:
-    """``owner``'s file ``file_id``; 404 for a missing id and for another user's file alike."""
-    return get_object_or_404(file_list(owner=owner), pk=file_id)
+    """``owner``'s file ``file_id``; 404 for a missing id and for another user's file alike.
+
+    An id that is not a UUID cannot name a file either: 404, not a crash.
+    """
+    try:
+        return get_object_or_404(file_list(owner=owner), pk=file_id)
+    except ValidationError as exc:
+        raise Http404("No file has this id.") from exc

@@ -1,0 +1,50 @@
+"""Schema post-processing: the errors every operation can answer, in the envelope.
+
+Views declare the errors that are particular to them (``core.schema``); the
+ones any endpoint can give — a bad or missing token, throttling, a crash, a
+malformed or mistyped body — are added here once, so no operation's list of
+responses can forget them.
+"""
+
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+HTTP_METHODS = {"get", "put", "post", "patch", "delete", "head", "options", "trace"}
+
+COMMON_ERRORS = {
+    "401": "not_authenticated, token_not_valid, authentication_failed: no, bad or expired token; wrong credentials",
+    "429": "throttled: rate limit hit (Retry-After header set)",
+    "500": "server_error: no stack trace or internals, ever",
+}
+BODY_ERRORS = {
+    "400": "invalid, malformed_request: validation failed or the body could not be parsed",
+    "415": "unsupported_media_type: the body is not in a media type this operation accepts",
+}
+QUERY_ERRORS = {"400": "invalid: a query parameter is not valid"}
+
+
+def _error_response(description: str) -> dict:
+    return {"content": {"application/json": {"schema": ERROR_REF}}, "description": description}
+
+
+def add_error_responses(result, generator, request, public):
+    """POSTPROCESSING_HOOK: add the envelope errors an operation can answer but did not declare."""
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method not in HTTP_METHODS:
+                continue
+            responses = operation.setdefault("responses", {})
+            wanted = dict(COMMON_ERRORS)
+            if "requestBody" in operation:
+                wanted.update(BODY_ERRORS)
+            if any(p.get("in") == "query" for p in operation.get("parameters", [])):
+                wanted = {**QUERY_ERRORS, **wanted}
+            for status, description in wanted.items():
+                responses.setdefault(status, _error_response(description))
+            operation["responses"] = dict(sorted(responses.items()))
+    schemes = result.get("components", {}).get("securitySchemes", {})
+    if "jwtAuth" in schemes:
+        schemes["jwtAuth"]["description"] = (
+            "An access token from POST /api/v1/auth/token/ (refresh it with /api/v1/auth/token/refresh/), "
+            "sent as `Authorization: Bearer <access>`."
+        )
+    return result
+
