@@ -1,6 +1,34 @@
+from django import forms
+from django.core.exceptions import ValidationError
 from django_filters import rest_framework as filters
 
 from .models import File, Kind, Status
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """``true``/``false`` (or 1/0); anything else is an error, not "no filter"."""
+
+    TRUE, FALSE = ("true", "True", "1"), ("false", "False", "0")
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if value is True or value in self.TRUE:
+            return True
+        if value is False or value in self.FALSE:
+            return False
+        raise ValidationError("Enter true or false.", code="invalid")
+
+    def validate(self, value):
+        pass
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+    def __init__(self, *args, **kwargs):
+        kwargs["widget"] = forms.TextInput  # the raw value reaches the field, which checks it
+        super().__init__(*args, **kwargs)
 
 
 class FileFilter(filters.FilterSet):
@@ -8,7 +36,7 @@ class FileFilter(filters.FilterSet):
 
     status = filters.MultipleChoiceFilter(choices=Status.choices)
     kind = filters.MultipleChoiceFilter(choices=Kind.choices)
-    processed = filters.BooleanFilter()
+    processed = StrictBooleanFilter()
     content_type = filters.CharFilter()
     sha256 = filters.CharFilter()
     uploaded_after = filters.IsoDateTimeFilter(field_name="uploaded_at", lookup_expr="gte")
