@@ -19,6 +19,7 @@ from . import selectors, services
 from .errors import FileBlocked, FileRequired, FileTooLarge
 from .filters import FileFilter
 from .models import File
+from .pagination import paginator_for
 from .serializers import FileSerializer, UploadSerializer
 from .uploads import CheckingUploadHandler
 
@@ -102,7 +103,13 @@ def _discard_temporary_files(request) -> None:
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: FileSerializer(many=True), **FILE_ERROR_RESPONSES}),
+    list=extend_schema(
+        description="The caller's files, filtered and ordered. Page numbers (`page`, `page_size`) answer "
+                    "`{count, next, previous, results}`; counting and `OFFSET` cost time proportional to the "
+                    "number of matching files, so deep pages of a large collection are slow. Clients that "
+                    "scroll send `cursor` (empty first) and get `{next, previous, results}` without `count`: "
+                    "keyset pagination whose cost does not grow with the number of files.",
+        responses={200: FileSerializer(many=True), **FILE_ERROR_RESPONSES}),
     retrieve=extend_schema(responses={200: FileSerializer, **FILE_ERROR_RESPONSES}),
     destroy=extend_schema(responses={204: None, **FILE_ERROR_RESPONSES}),
 )
@@ -116,6 +123,12 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
     ordering_fields = ["uploaded_at", "size", "name", "processed_at"]
     ordering = ["-uploaded_at", "-id"]
     throttle_classes = [UserRateThrottle]
+
+    @property
+    def paginator(self):
+        if not hasattr(self, "_paginator"):
+            self._paginator = paginator_for(getattr(self, "request", None), self.pagination_class)
+        return self._paginator
 
     def get_queryset(self):
         return selectors.file_list(owner=self.request.user)
