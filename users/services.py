@@ -1,4 +1,4 @@
-"""Writes on users: registration and logout."""
+"""Writes on users: registration, logout and deactivation."""
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -27,3 +27,16 @@ def user_logout(*, user: User, refresh: str) -> None:
     if str(token.get("user_id")) != str(user.pk):
         raise InvalidToken("Token does not belong to this user.")
     token.blacklist()
+
+
+@transaction.atomic
+def user_deactivate(*, user: User) -> None:
+    """Deactivate ``user``: their access tokens stop working at once (simplejwt
+    checks ``is_active``) and every refresh token they hold is blacklisted, so
+    reactivating the account later does not revive old sessions."""
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    user.is_active = False
+    live = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in live], ignore_conflicts=True)
