@@ -10,8 +10,7 @@ from PIL import Image
 
 def image_bytes(fmt: str = "PNG", size=(64, 48), color=(200, 30, 30), **save_args) -> bytes:
     buffer = io.BytesIO()
-    mode = "RGBA" if fmt in ("PNG", "WEBP") and save_args.pop("alpha", False) else "RGB"
-    Image.new(mode, size, color).save(buffer, format=fmt, **save_args)
+    Image.new("RGB", size, color).save(buffer, format=fmt, **save_args)
     return buffer.getvalue()
 
 
@@ -28,14 +27,16 @@ def jpeg_rotated(size=(80, 40)) -> bytes:
 
 
 def animated_gif(frames: int = 3, size=(20, 20)) -> bytes:
-    images = [Image.new("P", size, i * 40) for i in range(frames)]
+    images = [Image.new("RGB", size, (i * 30 % 256, 255 - i * 20 % 256, i * 50 % 256)) for i in range(frames)]
     buffer = io.BytesIO()
     images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:], duration=50, loop=0)
     return buffer.getvalue()
 
 
 def webp() -> bytes:
-    return image_bytes("WEBP", (30, 30), alpha=True)
+    buffer = io.BytesIO()
+    Image.new("RGBA", (30, 30), (10, 200, 30, 128)).save(buffer, format="WEBP")
+    return buffer.getvalue()
 
 
 def pixel_flood_png(width: int = 100_000, height: int = 100_000) -> bytes:
