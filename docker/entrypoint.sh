@@ -1,0 +1,43 @@
+#!/bin/sh
+# One image, several roles: the first argument picks what this container runs.
+#   web              gunicorn on $HOST:$PORT (0.0.0.0:8000 by default)
+#   worker [ARGS]    a Celery worker; ARGS go to `celery worker` (e.g. -Q images)
+#   beat             Celery beat (the periodic sweeper)
+#   release          migrate, collectstatic, create the DJANGO_SUPERUSER_* account:
+#                    once per deploy, from the one-shot `migrate` service
+#   anything else    run as given (e.g. `python manage.py shell`)
+set -eu
+
+role="${1:-web}"
+[ "$#" -gt 0 ] && shift
+
+case "$role" in
+  web)
+    # The forwarded headers come from nginx on the compose network, whose
+    # address is not known in advance.
+    exec gunicorn core.wsgi \
+      --bind "${HOST:-0.0.0.0}:${PORT:-8000}" \
+      --workers "${WEB_CONCURRENCY:-2}" \
+      --timeout "${GUNICORN_TIMEOUT:-60}" \
+      --graceful-timeout 20 \
+      --max-requests 1000 --max-requests-jitter 100 \
+      --forwarded-allow-ips "*" \
+      --worker-tmp-dir /dev/shm \
+      --access-logfile - \
+      "$@"
+    ;;
+  worker)
+    exec celery -A core worker --loglevel "${LOG_LEVEL:-INFO}" "$@"
+    ;;
+  beat)
+    exec celery -A core beat --loglevel "${LOG_LEVEL:-INFO}" "$@"
+    ;;
+  release)
+    python manage.py migrate --no-input
+    python manage.py collectstatic --no-input -v0
+    exec python manage.py ensure_superuser
+    ;;
+  *)
+    exec "$role" "$@"
+    ;;
+esac
