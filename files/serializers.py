@@ -27,7 +27,7 @@ class FileSerializer(serializers.ModelSerializer):
     def get_file(self, record: File) -> str:
         return self._url("file-download", record)
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    @extend_schema_field({"type": "object", "additionalProperties": {}, "nullable": True})
     def get_result(self, record: File):
         result = record.result
         if result is None or "thumbnail" not in result:
