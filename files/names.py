@@ -19,7 +19,8 @@ def safe_display_name(raw: str | None) -> str:
     """
     name = unicodedata.normalize("NFC", raw or "")
     name = re.split(r"[/\\]", name)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp"))
+    name = "".join(" " if ch.isspace() else ch for ch in name)
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co"))
     name = re.sub(r"\s+", " ", name).strip(" .")
     if not name:
         return FALLBACK_NAME

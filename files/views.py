@@ -1,19 +1,20 @@
 from urllib.parse import quote
 
 from django.conf import settings
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, UnsupportedMediaType, ValidationError
+from rest_framework.exceptions import NotFound, ParseError, UnsupportedMediaType, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from core.schema import CONFLICT_RESPONSE, FILE_ERROR_RESPONSES, UPLOAD_ERROR_RESPONSES
+from core.storage import local_path_available, open_stream, presigned_download_url
 
 from . import selectors, services
 from .errors import FileBlocked, FileRequired, FileTooLarge
@@ -52,8 +53,12 @@ class UploadView(APIView):
         handler = CheckingUploadHandler(request._request, max_size=settings.FILES_MAX_UPLOAD_SIZE)
         request._request.upload_handlers = [handler, *request._request.upload_handlers]
         try:
-            upload = request.FILES.get("file")
-            record, _ = services.file_create(owner=request.user, upload=upload,
+            uploads = request.FILES.getlist("file")
+            if len(uploads) > 1:
+                raise ValidationError({"file": ["Send exactly one file per upload."]})
+            if not uploads and "file" in handler.facts:
+                raise ParseError("The multipart body ended before the file did.")
+            record, _ = services.file_create(owner=request.user, upload=uploads[0] if uploads else None,
                                              facts=handler.facts.get("file"), idempotency_key=key)
         finally:
             _discard_temporary_files(request)
@@ -168,13 +173,25 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
 
 
 def _stored_file_response(field_file, display_name: str, content_type: str, *, inline: bool = False):
-    """Stream stored bytes (or hand them to nginx) as a download that never renders on our origin."""
-    if settings.FILES_ACCEL_REDIRECT_PREFIX:
+    """Stream stored bytes, hand them to nginx, or redirect to a short-lived presigned
+    bucket URL (S3), as a download that never renders on our origin."""
+    disposition = content_disposition(display_name, inline=inline)
+    storage = field_file.storage
+    url = presigned_download_url(storage, field_file.name, response_headers={
+        "Content-Disposition": disposition, "Content-Type": content_type, "Cache-Control": "private, no-store"})
+    if url is not None:
+        response = HttpResponseRedirect(url)
+        response["Cache-Control"] = "private, no-store"
+        return response
+    if settings.FILES_ACCEL_REDIRECT_PREFIX and local_path_available(storage):
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = settings.FILES_ACCEL_REDIRECT_PREFIX.rstrip("/") + "/" + field_file.name
     else:
-        response = FileResponse(field_file.open("rb"), content_type=content_type)
-    response["Content-Disposition"] = content_disposition(display_name, inline=inline)
+        stream, size = open_stream(storage, field_file.name)
+        response = FileResponse(stream, content_type=content_type)
+        if size is not None:
+            response["Content-Length"] = str(size)
+    response["Content-Disposition"] = disposition
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
