@@ -116,10 +116,9 @@ def test_on_commit_enqueue_does_not_fire_on_rollback(user, django_capture_on_com
     class Boom(Exception):
         pass
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(Boom), transaction.atomic():
-            services.file_create(owner=user, upload=SimpleUploadedFile("a.txt", b"hello\n"), facts=facts)
-            raise Boom
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(Boom), transaction.atomic():
+        services.file_create(owner=user, upload=SimpleUploadedFile("a.txt", b"hello\n"), facts=facts)
+        raise Boom
     assert callbacks == []
     assert not File.objects.exists()
 
