@@ -8,12 +8,14 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError
 
+from core.storage import STORAGE_ERRORS
+
 from . import processing
 
 logger = logging.getLogger(__name__)
 
 # Errors worth retrying: the database or the storage hiccupped, not the file.
-TRANSIENT_ERRORS = (DatabaseError, OSError)
+TRANSIENT_ERRORS = (DatabaseError, *STORAGE_ERRORS)
 RETRY_BASE_SECONDS = 2
 RETRY_MAX_SECONDS = 300
 
@@ -22,6 +24,8 @@ RETRY_MAX_SECONDS = 300
 def process_file(self, file_id: str) -> str:
     """Process one file; idempotent, safe to run twice or after a worker died."""
     task_id = self.request.id or "eager"
+    queue = (self.request.delivery_info or {}).get("routing_key")
+    logger.info("Processing file %s from queue %s (attempt of task %s)", file_id, queue, task_id)
     claimed = processing.file_claim(file_id=file_id, task_id=task_id)
     if isinstance(claimed, str):
         return claimed
