@@ -1,0 +1,460 @@
+"""docker-compose.prod.yml, run without Docker.
+
+There is no Docker engine here, so this test does what compose would do with
+the file, one service at a time, as local processes: it interpolates the file
+against a .env, starts each app service's command through the image's
+ENTRYPOINT with the image's ENV and the service's environment, and runs each
+service's health check. Service host names map to the local PostgreSQL and
+Redis (a dedicated database, Redis db 13), named volumes to temp folders, and
+nginx is Debian's, started with the project's docker/nginx.conf with its paths
+rewritten to those folders. Then, through nginx, a client registers, uploads,
+sees each file processed by its queue's worker, downloads through
+X-Accel-Redirect, and is refused a body that is too large.
+"""
+
+import io
+import json
+import os
+import pwd
+import re
+import secrets
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+import redis
+import requests
+import yaml
+from django.conf import settings
+
+from files.tests import samples
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.prod.yml"
+DOCKERFILE = ROOT / "docker" / "Dockerfile"
+REDIS_DB = 13
+HOST = "uploads.example.test"
+MAX_UPLOAD = 1_048_576
+# What the official images listen on (postgres, redis) and the PATH of a container.
+IMAGE_PORTS = {"postgres": 5432, "redis": 6379}
+CONTAINER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+PROCESSED_TASK = re.compile(r"Task files\.tasks\.process_file\[[0-9a-f-]+\] succeeded")
+
+
+# --- What compose does with the file -------------------------------------------
+
+
+def interpolate(text: str, env: dict[str, str]) -> str:
+    """Compose's interpolation: $$, $NAME, ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?error}, ${NAME:+x}."""
+    out, i = [], 0
+    while i < len(text):
+        if text[i] != "$":
+            out.append(text[i])
+            i += 1
+        elif text.startswith("$$", i):
+            out.append("$")
+            i += 2
+        elif text.startswith("${", i):
+            depth, j = 1, i + 2
+            while depth:
+                depth += {"{": 1, "}": -1}.get(text[j], 0)
+                j += 1
+            out.append(_expand(text[i + 2:j - 1], env))
+            i = j
+        elif match := re.match(r"[A-Za-z_]\w*", text[i + 1:]):
+            out.append(env.get(match.group(), ""))
+            i += 1 + match.end()
+        else:
+            out.append("$")
+            i += 1
+    return "".join(out)
+
+
+def _expand(expression: str, env: dict[str, str]) -> str:
+    name, operator, argument = re.fullmatch(r"([A-Za-z_]\w*)(?:(:?[-?+])(.*))?", expression, re.DOTALL).groups()
+    value = env.get(name)
+    missing = value is None or ((operator or "").startswith(":") and value == "")
+    if operator is None:
+        return value or ""
+    if operator.endswith("-"):
+        return interpolate(argument, env) if missing else value
+    if operator.endswith("?"):
+        if missing:
+            raise ValueError(f"{name}: {interpolate(argument, env)}")
+        return value
+    return "" if missing else interpolate(argument, env)
+
+
+def interpolated(node, env):
+    if isinstance(node, str):
+        return interpolate(node, env)
+    if isinstance(node, list):
+        return [interpolated(item, env) for item in node]
+    if isinstance(node, dict):
+        return {key: interpolated(value, env) for key, value in node.items()}
+    return node
+
+
+def image_config() -> dict:
+    """ENV, WORKDIR, ENTRYPOINT of the Dockerfile's final stage."""
+    final = re.split(r"^FROM\s", DOCKERFILE.read_text(), flags=re.MULTILINE)[-1]
+    instructions = re.sub(r"\\\n", " ", final).splitlines()
+    config = {"env": {}, "workdir": "/", "entrypoint": []}
+    for line in instructions:
+        keyword, _, rest = line.strip().partition(" ")
+        if keyword == "ENV":
+            for pair in shlex.split(rest):
+                key, _, value = pair.partition("=")
+                config["env"][key] = value.replace("$PATH", CONTAINER_PATH)
+        elif keyword == "WORKDIR":
+            config["workdir"] = rest.strip()
+        elif keyword == "ENTRYPOINT":
+            config["entrypoint"] = json.loads(rest)
+    return config
+
+
+def seconds(duration: str) -> float:
+    return float(duration.rstrip("s"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LocalCompose:
+    """Runs services of a compose file as local processes, mapped onto this machine."""
+
+    def __init__(self, services: dict, dotenv: dict[str, str], tmp: Path, addresses: dict[str, tuple[str, int]]):
+        self.services, self.dotenv, self.tmp = services, dotenv, tmp
+        self.image = image_config()
+        # service -> port inside its container; and -> where that is here.
+        self.container_ports = {**IMAGE_PORTS, "web": int(services["web"]["environment"]["PORT"]),
+                                "nginx": int(services["nginx"]["ports"][0].rsplit(":", 1)[1])}
+        self.addresses = addresses
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def is_app(self, name: str) -> bool:
+        return self.services[name].get("image") == self.services["web"]["image"]
+
+    def private(self, name: str, what: str) -> Path:
+        path = self.tmp / "containers" / name / what
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def mounts(self, name: str, bind_files: bool = True) -> dict[str, str]:
+        """Container path -> local path for this service (volumes, the image's code and venv, its own /tmp)."""
+        mounts = {"/tmp": str(self.private(name, "tmp"))}
+        if self.is_app(name):
+            mounts |= {"/app": str(ROOT), "/app/var": str(self.private(name, "var")), "/opt/venv": sys.prefix}
+        for volume in self.services[name].get("volumes", []):
+            source, target = volume.split(":")[:2]
+            if source.startswith("."):
+                if bind_files:
+                    mounts[target] = str(self.bind_file(name, ROOT / source))
+            else:
+                local = self.tmp / "volumes" / source
+                local.mkdir(parents=True, exist_ok=True)
+                mounts[target] = str(local)
+        return mounts
+
+    def bind_file(self, name: str, source: Path) -> Path:
+        """A bind-mounted config file, rewritten for here (paths, addresses, its listen port)."""
+        copy = self.private(name, "config") / source.name
+        if copy.exists():
+            return copy
+        text = self.localize(name, source.read_text(), bind_files=False)
+        own = self.container_ports.get(name)
+        if own:
+            text = re.sub(rf"(\blisten\s+){own}\b", rf"\g<1>127.0.0.1:{self.addresses[name][1]}", text)
+        if name == "nginx" and os.geteuid() == 0:
+            # compose runs nginx as the app's uid; as root here, keep its workers on our uid
+            # (the one the app processes store files with) rather than nobody.
+            text = f"user {pwd.getpwuid(os.geteuid()).pw_name};\n" + text
+        copy.write_text(text)
+        return copy
+
+    def localize(self, name: str, text: str, bind_files: bool = True) -> str:
+        for service, port in self.container_ports.items():
+            host, local_port = self.addresses[service]
+            text = re.sub(rf"(?<![\w.-]){re.escape(service)}:{port}(?!\d)", f"{host}:{local_port}", text)
+        own = self.container_ports.get(name)
+        if own:
+            text = re.sub(rf"\b(?:127\.0\.0\.1|localhost):{own}\b", f"127.0.0.1:{self.addresses[name][1]}", text)
+        text = text.replace("0.0.0.0", "127.0.0.1")
+        mounts = self.mounts(name, bind_files)
+        targets = sorted(mounts, key=len, reverse=True)
+        pattern = rf"(?<![\w.-])({'|'.join(map(re.escape, targets))})(?=/|\s|$|[\"';:,)])"
+        return re.sub(pattern, lambda match: mounts[match.group(1)], text)
+
+    def environment(self, name: str) -> dict[str, str]:
+        service = self.services[name]
+        env = {"PATH": CONTAINER_PATH, "HOME": str(self.private(name, "home")), "LANG": "C.UTF-8",
+               "HOSTNAME": socket.gethostname()}
+        if self.is_app(name):
+            env |= self.image["env"]
+        if service.get("env_file"):
+            env |= self.dotenv
+        env |= {key: str(value) for key, value in service.get("environment", {}).items()}
+        env = {key: self.localize(name, value) for key, value in env.items()}
+        if "PORT" in env and name in self.container_ports:
+            env["PORT"] = str(self.addresses[name][1])
+        return env
+
+    def command(self, name: str) -> list[str]:
+        service = self.services[name]
+        # The nginx image's entrypoint runs any command but `nginx` as given.
+        entrypoint = self.image["entrypoint"] if self.is_app(name) else []
+        return [self.localize(name, str(part)) for part in [*entrypoint, *service["command"]]]
+
+    def workdir(self, name: str) -> str:
+        return self.localize(name, self.image["workdir"]) if self.is_app(name) else str(self.private(name, "home"))
+
+    def log_path(self, name: str) -> Path:
+        return self.tmp / "logs" / f"{name}.log"
+
+    def log(self, name: str) -> str:
+        return self.log_path(name).read_text(errors="replace")
+
+    def start(self, name: str) -> None:
+        self.log_path(name).parent.mkdir(exist_ok=True)
+        with self.log_path(name).open("ab") as log:
+            self.processes[name] = subprocess.Popen(
+                self.command(name), cwd=self.workdir(name), env=self.environment(name),
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def wait_exit(self, name: str, timeout: float) -> int:
+        try:
+            return self.processes[name].wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"{name} did not finish in {timeout}s:\n{self.log(name)[-3000:]}")
+
+    def healthy(self, name: str) -> bool:
+        check = self.services[name]["healthcheck"]
+        kind, *test = check["test"]
+        argv = test if kind == "CMD" else ["sh", "-c", test[0]]
+        try:
+            result = subprocess.run([self.localize(name, part) for part in argv], cwd=self.workdir(name),
+                                    env=self.environment(name), capture_output=True,
+                                    timeout=seconds(check.get("timeout", "30s")), check=False)
+        except subprocess.TimeoutExpired:
+            return False
+        return result.returncode == 0
+
+    def wait_healthy(self, name: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.processes[name].poll() is not None:
+                pytest.fail(f"{name} exited ({self.processes[name].returncode}):\n{self.log(name)[-3000:]}")
+            if self.healthy(name):
+                return
+            time.sleep(0.5)
+        pytest.fail(f"{name} not healthy after {timeout}s:\n{self.log(name)[-3000:]}")
+
+    def stop_all(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=5)
+
+
+# --- Fixtures -------------------------------------------------------------------
+
+
+@pytest.fixture
+def local_services():
+    """A fresh database on the local PostgreSQL and a flushed Redis db, removed afterwards."""
+    database = settings.DATABASES["default"]
+    assert database["ENGINE"] == "django.db.backends.postgresql", "the compose smoke test needs PostgreSQL"
+    name = f"uploads_compose_smoke_{secrets.token_hex(4)}"
+    admin = {"host": database["HOST"] or "127.0.0.1", "port": int(database["PORT"] or 5432),
+             "user": database["USER"], "password": database["PASSWORD"] or None, "dbname": "postgres"}
+    broker = urlsplit(settings.CELERY_BROKER_URL)
+    assert broker.scheme == "redis", "the compose smoke test needs Redis"
+    store = redis.Redis(host=broker.hostname, port=broker.port or 6379, db=REDIS_DB)
+    with psycopg.connect(**admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    store.flushdb()
+    try:
+        yield {"database": name, "postgres": (admin["host"], admin["port"]), "user": admin["user"],
+               "password": admin["password"], "redis": (broker.hostname, broker.port or 6379), "store": store}
+    finally:
+        store.flushdb()
+        with psycopg.connect(**admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def stack(local_services, tmp_path):
+    dotenv = {
+        "APP_IMAGE": "uploads:smoke",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": HOST,
+        "POSTGRES_USER": local_services["user"],
+        "POSTGRES_PASSWORD": local_services["password"] or "unused-with-trust-auth",
+        "POSTGRES_DB": local_services["database"],
+        "CELERY_BROKER_URL": f"redis://redis:6379/{REDIS_DB}",
+        "REDIS_CACHE_URL": f"redis://redis:6379/{REDIS_DB}",
+        "FILES_MAX_UPLOAD_SIZE": str(MAX_UPLOAD),
+        "FILES_SWEEP_INTERVAL": "2",
+        "WEB_CONCURRENCY": "2",
+        "WORKER_IMAGES_CONCURRENCY": "1",
+        "WORKER_DOCUMENTS_CONCURRENCY": "1",
+        "WORKER_DEFAULT_CONCURRENCY": "1",
+    }
+    services = interpolated(yaml.safe_load(COMPOSE_FILE.read_text()), dotenv)["services"]
+    addresses = {"postgres": local_services["postgres"], "redis": local_services["redis"],
+                 "web": ("127.0.0.1", free_port()), "nginx": ("127.0.0.1", free_port())}
+    compose = LocalCompose(services, dotenv, tmp_path, addresses)
+    compose.store = local_services["store"]
+    try:
+        yield compose
+    finally:
+        compose.stop_all()
+
+
+def wait_for_status(client, url: str, statuses=("processed", "failed"), timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = client.get(url, timeout=10).json()
+        if body["status"] in statuses:
+            return body
+        time.sleep(0.2)
+    pytest.fail(f"{url} still {body['status']} after {timeout}s")
+
+
+def wait_for(predicate, what: str, timeout: float = 30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.3)
+    pytest.fail(f"Timed out waiting for {what}")
+
+
+# --- The test ---------------------------------------------------------------------
+
+
+def test_production_compose_serves_uploads_through_nginx_with_a_worker_per_queue(stack):
+    # Every service of the file is accounted for: app services run here, the data services are local.
+    assert set(stack.services) == {"nginx", "web", "worker-images", "worker-documents", "worker-default",
+                                   "beat", "migrate", "postgres", "redis"}
+
+    # depends_on: migrate (postgres healthy) -> web, workers, beat -> nginx (web healthy).
+    stack.start("migrate")
+    assert stack.wait_exit("migrate", timeout=120) == 0, stack.log("migrate")
+    # worker-images is held back: until it runs, image tasks must wait in their own queue.
+    for name in ("web", "worker-documents", "worker-default", "beat"):
+        stack.start(name)
+    stack.wait_healthy("web")
+    stack.start("nginx")
+    stack.wait_healthy("nginx", timeout=20)
+    stack.wait_healthy("worker-documents")
+    stack.wait_healthy("worker-default")
+
+    base = f"http://127.0.0.1:{stack.addresses['nginx'][1]}"
+    client = requests.Session()
+    # As if a TLS-terminating proxy stood in front of nginx.
+    client.headers.update({"Host": HOST, "X-Forwarded-Proto": "https"})
+
+    ready = client.get(f"{base}/health/ready/", timeout=10)
+    assert (ready.status_code, ready.json()) == (200, {"database": "ok", "broker": "ok", "storage": "ok"})
+    plain = requests.get(f"{base}/api/v1/users/me/", headers={"Host": HOST}, allow_redirects=False, timeout=10)
+    assert (plain.status_code, plain.headers["Location"]) == (301, f"https://{HOST}/api/v1/users/me/")
+
+    credentials = {"username": "smoke", "email": "smoke@example.com", "password": "a long smoke passphrase"}
+    registered = client.post(f"{base}/api/v1/auth/register/", json=credentials, timeout=10)
+    assert registered.status_code == 201, registered.text
+    token = client.post(f"{base}/api/v1/auth/token/", json={k: credentials[k] for k in ("username", "password")},
+                        timeout=10)
+    assert token.status_code == 200, token.text
+    client.headers["Authorization"] = f"Bearer {token.json()['access']}"
+
+    def upload(name: str, content: bytes) -> requests.Response:
+        return client.post(f"{base}/api/v1/upload/", files={"file": (name, io.BytesIO(content))}, timeout=30)
+
+    image_bytes, text_bytes = samples.png((64, 48)), b"Hello, compose.\nSecond line.\n"
+    image, text, document = upload("photo.png", image_bytes), upload("notes.txt", text_bytes), upload(
+        "doc.pdf", samples.pdf())
+    created = (image, text, document)
+    assert [r.status_code for r in created] == [201, 201, 201], [r.text for r in created]
+    assert [r.json()["kind"] for r in created] == ["image", "text", "document"]
+    file_url = {kind: f"{base}/api/v1/files/{r.json()['id']}/" for kind, r in
+                (("image", image), ("text", text), ("document", document))}
+
+    text_done = wait_for_status(client, file_url["text"])
+    document_done = wait_for_status(client, file_url["document"])
+    assert (text_done["status"], text_done["result"]["lines"]) == ("processed", 2)
+    assert (document_done["status"], document_done["result"]["pages"]) == ("processed", 2)
+    # No other worker took the image: its task waits in the `images` queue.
+    assert client.get(file_url["image"], timeout=10).json()["status"] == "pending"
+    assert stack.store.llen("images") == 1
+
+    stack.start("worker-images")
+    stack.wait_healthy("worker-images")
+    image_done = wait_for_status(client, file_url["image"])
+    assert (image_done["status"], image_done["result"]["width"], image_done["result"]["height"]) == (
+        "processed", 64, 48)
+    assert stack.store.llen("images") == 0
+    processed_by = {name: len(PROCESSED_TASK.findall(stack.log(name)))
+                    for name in ("worker-images", "worker-documents", "worker-default")}
+    assert processed_by == {"worker-images": 1, "worker-documents": 1, "worker-default": 1}
+    # Beat publishes the sweeper on the default queue, and its worker runs it.
+    wait_for(lambda: re.search(r"Task files\.tasks\.sweep_files\[[0-9a-f-]+\] succeeded",
+                               stack.log("worker-default")), "the sweeper to run from beat")
+
+    # Download: Django answers X-Accel-Redirect with no body, nginx sends the bytes.
+    download_path = f"/api/v1/files/{text.json()['id']}/download/"
+    direct = requests.get(f"http://127.0.0.1:{stack.addresses['web'][1]}{download_path}",
+                          headers=dict(client.headers), timeout=10)
+    assert direct.status_code == 200 and direct.content == b""
+    accel = direct.headers["X-Accel-Redirect"]
+    assert re.fullmatch(r"/protected/uploads/[0-9a-f]{2}/[0-9a-f]{32}", accel), accel
+    downloaded = client.get(f"{base}{download_path}", timeout=10)
+    assert downloaded.status_code == 200
+    assert downloaded.content == text_bytes
+    assert downloaded.headers["Content-Disposition"] == "attachment; filename=\"notes.txt\"; filename*=UTF-8''notes.txt"
+    assert downloaded.headers["X-Content-Type-Options"] == "nosniff"
+    assert downloaded.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert downloaded.headers["Content-Type"].startswith("text/plain")
+    assert "X-Accel-Redirect" not in downloaded.headers
+    thumbnail = client.get(f"{base}/api/v1/files/{image.json()['id']}/thumbnail/", timeout=10)
+    assert (thumbnail.status_code, thumbnail.headers["Content-Type"], thumbnail.content[8:12]) == (
+        200, "image/webp", b"WEBP")
+    # The internal location is not reachable from outside.
+    assert client.get(f"{base}{accel}", timeout=10).status_code == 404
+
+    # Static files come from the collectstatic volume, served by nginx itself.
+    static = client.get(f"{base}/static/admin/css/base.css", timeout=10)
+    assert static.status_code == 200 and b"body" in static.content
+    assert "/static/admin/css/base.css" not in stack.log("web")
+
+    # Too large: over FILES_MAX_UPLOAD_SIZE, Django refuses; over nginx's bound, nginx does, unread.
+    over_limit = upload("big.bin", samples.random_bytes(MAX_UPLOAD + 512 * 1024))
+    assert over_limit.status_code == 413
+    assert over_limit.json()["code"] == "file_too_large"
+    # gunicorn logs a request after answering it.
+    wait_for(lambda: stack.log("web").count("POST /api/v1/upload/") == 4, "gunicorn to log the refused upload")
+    far_over = upload("huge.bin", samples.random_bytes(3 * MAX_UPLOAD))
+    assert (far_over.status_code, far_over.json()) == (413, {
+        "code": "file_too_large", "detail": "The request body is larger than this server accepts.", "errors": {}})
+    listing = client.get(f"{base}/api/v1/files/?page_size=100", timeout=10).json()
+    assert listing["count"] == 3
+    wait_for(lambda: "GET /api/v1/files/?page_size=100" in stack.log("web"), "gunicorn to log the listing")
+    assert stack.log("web").count("POST /api/v1/upload/") == 4
