@@ -64,6 +64,8 @@ class FileAdmin(admin.ModelAdmin):
 
     @admin.display(description="size", ordering="size")
     def size_display(self, record: File) -> str:
+        if record.size < 1024:
+            return f"{record.size} bytes"
         return f"{filesizeformat(record.size)} ({record.size:,} bytes)"
 
     @admin.display(description="result")
@@ -74,7 +76,8 @@ class FileAdmin(admin.ModelAdmin):
             return "(nothing to report for this kind)"
         rows = format_html_join(
             "", "<tr><th>{}</th><td>{}</td></tr>",
-            ((key, _readable(value)) for key, value in record.result.items()),
+            # The thumbnail flag is shown as the picture itself below.
+            ((key, _readable(value)) for key, value in record.result.items() if key != "thumbnail"),
         )
         return format_html('<table class="file-result">{}</table>', rows)
 
@@ -107,6 +110,11 @@ class FileAdmin(admin.ModelAdmin):
         return response
 
     # --- Writes go through the services -------------------------------------------
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Every field is read-only: changes are made by the actions, so there is nothing to save.
+        extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False}
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def has_add_permission(self, request):
         return False  # files arrive through the upload API, which checks, stores and queues them

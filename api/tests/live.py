@@ -95,7 +95,7 @@ def _wait_until_live(process: subprocess.Popen, server: LiveServer) -> None:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{server.log_tail()}")
         try:
-            if requests.get(f"{server.url}/health/live/", timeout=2).status_code == 200:
+            if requests.get(f"{server.url}/health/live/", timeout=10).status_code == 200:
                 return
         except requests.ConnectionError:
             pass
@@ -135,9 +135,12 @@ def chromium_page():
             browser.close()
 
 
-def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot under var/screenshots/ for a person to look at."""
+def screenshot(page, name: str, *, scroll_to=None) -> Path:
+    """Save a screenshot under var/screenshots/ for a person to look at: the whole page, or the
+    window scrolled so that the ``scroll_to`` locator is at its top."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     target = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(target), full_page=True)
+    if scroll_to is not None:
+        scroll_to.evaluate("element => element.scrollIntoView({block: 'start'})")
+    page.screenshot(path=str(target), full_page=scroll_to is None)
     return target

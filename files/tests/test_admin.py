@@ -144,6 +144,7 @@ def test_detail_shows_processing_result_and_thumbnail(admin_client, processed_im
     assert "<tr><th>height</th><td>48</td></tr>" in html
     assert "<tr><th>format</th><td>PNG</td></tr>" in html
     assert reverse("admin:files_file_thumbnail", args=[processed_image.pk]) in html
+    assert 'name="_save"' not in html  # read-only: moderation happens through the actions
 
 
 def test_detail_of_failed_file_shows_its_error(admin_client, failed_image):
