@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -37,7 +38,7 @@ def test_make_run_default_serves_and_processes_on_sqlite_and_filesystem_broker(t
 
     log = tmp_path / "serve.log"
     with log.open("wb") as output:
-        serve = subprocess.Popen(run + ["serve"], cwd=settings.BASE_DIR, env=env, stdout=output,
+        serve = subprocess.Popen([*run, "serve"], cwd=settings.BASE_DIR, env=env, stdout=output,
                                  stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -78,7 +79,8 @@ def test_make_run_default_serves_and_processes_on_sqlite_and_filesystem_broker(t
         serve.send_signal(signal.SIGINT)  # Ctrl-C
         serve.wait(timeout=30)
         for pid in children:
-            assert not os.path.exists(f"/proc/{pid}") or "zombie" in open(f"/proc/{pid}/status").read().lower()
+            status = Path(f"/proc/{pid}/status")
+            assert not status.exists() or "zombie" in status.read_text().lower()
     finally:
         if serve.poll() is None:
             os.killpg(serve.pid, signal.SIGKILL)
