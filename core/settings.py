@@ -26,9 +26,13 @@ VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 DEV_SECRET_KEY = "django-insecure-dev-only-change-me"  # noqa: S105 - refused when DEBUG is off
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEV_SECRET_KEY)
-if not DEBUG and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 32):
+if not DEBUG and (
+    SECRET_KEY.startswith("django-insecure-") or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5
+):
+    # The same bar as Django's security.W009 check, but refusing to start.
     raise ImproperlyConfigured(
-        "DJANGO_SECRET_KEY must be set to a long random value when DJANGO_DEBUG=false."
+        "DJANGO_SECRET_KEY must be set to a random value of 50+ characters when DJANGO_DEBUG=false "
+        "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))')."
     )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -133,6 +137,36 @@ STORAGES = {
 if DEBUG:
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 WHITENOISE_USE_FINDERS = DEBUG
+
+# Uploads and thumbnails: "local" (MEDIA_ROOT, one host or a shared volume) or
+# "s3" (an S3-compatible bucket that every web and worker host reaches).
+STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="local")
+# On S3, downloads answer 302 to a presigned bucket URL valid this many seconds
+# (the owner check comes first); off, the web process streams the bytes.
+S3_PRESIGNED_DOWNLOADS = env.bool("S3_PRESIGNED_DOWNLOADS", default=False)
+S3_PRESIGNED_EXPIRY = env.int("S3_PRESIGNED_EXPIRY", default=300)
+if STORAGE_BACKEND == "s3":
+    S3_ENDPOINT_URL = env.str("S3_ENDPOINT_URL", default="") or None
+    STORAGES["default"] = {
+        "BACKEND": "core.storage.S3MediaStorage",
+        "OPTIONS": {
+            "bucket_name": env.str("S3_BUCKET"),
+            "endpoint_url": S3_ENDPOINT_URL,
+            "region_name": env.str("S3_REGION", default="us-east-1"),
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("S3_PREFIX", default="").strip("/"),
+            # MinIO and most self-hosted services need path-style URLs.
+            "addressing_style": env.str("S3_ADDRESSING_STYLE", default="path" if S3_ENDPOINT_URL else "auto"),
+            "upload_part_size": env.int("S3_UPLOAD_PART_SIZE", default=8_388_608),
+            "upload_concurrency": env.int("S3_UPLOAD_CONCURRENCY", default=4),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": True,  # names are generated from ids; no existence check needed
+        },
+    }
+elif STORAGE_BACKEND != "local":
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be 'local' or 's3', not {STORAGE_BACKEND!r}.")
 
 # --- Files domain -----------------------------------------------------------
 
