@@ -146,7 +146,10 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
     def perform_destroy(self, instance):
         services.file_delete(record=instance)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+    @extend_schema(responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY,
+                                                            description="The original bytes, with their content type."),
+                              302: OpenApiResponse(description="With S3_PRESIGNED_DOWNLOADS: to a short-lived "
+                                                               "presigned URL of the bytes (Location header)."),
                               **FILE_ERROR_RESPONSES})
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
@@ -155,7 +158,10 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
             raise FileBlocked()
         return _stored_file_response(record.file, record.name, record.content_type)
 
-    @extend_schema(responses={(200, "image/webp"): OpenApiResponse(OpenApiTypes.BINARY), **FILE_ERROR_RESPONSES})
+    @extend_schema(responses={(200, "image/webp"): OpenApiResponse(OpenApiTypes.BINARY),
+                              302: OpenApiResponse(description="With S3_PRESIGNED_DOWNLOADS: to a short-lived "
+                                                               "presigned URL of the thumbnail (Location header)."),
+                              **FILE_ERROR_RESPONSES})
     @action(detail=True, methods=["get"])
     def thumbnail(self, request, pk=None):
         record = self.get_object()
