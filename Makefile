@@ -40,5 +40,11 @@ test: $(INSTALLED) system-deps
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL)/15 \
 	REDIS_CACHE_URL=$(TEST_REDIS_URL)/14 $(BIN)/pytest
 
+# Benchmarks on loopback (own database uploads_bench, Redis db 12), < 10 min on 2 cores;
+# prints Markdown tables and records them in bench/README.md. BENCH_ARGS adds flags.
+bench: $(INSTALLED)
+	@$(BIN)/python scripts/check_services.py $(TEST_DATABASE_URL) $(TEST_REDIS_URL)
+	$(BIN)/python -m bench.run --write-readme $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) var

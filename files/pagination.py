@@ -200,10 +200,7 @@ class FileCursorPagination(BasePagination):
         return ",".join(f"{'-' if descending else ''}{name}" for name, descending in self.ordering)
 
     def _link(self, position: list, *, reverse: bool) -> str:
-        payload = {"o": self._signature(), "p": [_json_value(value) for value in position]}
-        if reverse:
-            payload["r"] = 1
-        token = base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
+        token = encode_cursor(self._signature(), position, reverse=reverse)
         url = remove_query_param(self.request.build_absolute_uri(), "page")
         return replace_query_param(url, self.cursor_query_param, token)
 
@@ -227,6 +224,17 @@ class FileCursorPagination(BasePagination):
         except (ValueError, TypeError, KeyError, binascii.Error, DjangoValidationError) as exc:
             raise NotFound(self.invalid_cursor_message) from exc
         return position, bool(payload.get("r"))
+
+
+def encode_cursor(signature: str, position: list, *, reverse: bool = False) -> str:
+    """The opaque cursor for the rows after (or, ``reverse``, before) ``position``.
+
+    ``signature`` is the ordering with its tie-breaker, e.g. ``-uploaded_at,-id``.
+    """
+    payload = {"o": signature, "p": [_json_value(value) for value in position]}
+    if reverse:
+        payload["r"] = 1
+    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
 def _json_value(value):

@@ -1,0 +1,1 @@
+"""Benchmarks that print Markdown tables (``make bench``); see bench/README.md."""

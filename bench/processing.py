@@ -1,0 +1,153 @@
+"""Processing throughput per kind for one worker process, against the library called in a loop."""
+
+import io
+import os
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .report import median, table, verdict
+from .stack import Stack
+
+TARGET_RATIO = 0.8
+POLL_SECONDS = 0.02
+TIMEOUT = 240
+
+
+def _direct_image(path: str) -> None:
+    from PIL import Image, ImageOps
+
+    with Image.open(path) as image:
+        image.draft("RGB", (512, 512))
+        frame = ImageOps.exif_transpose(image)
+        frame.thumbnail((256, 256), Image.Resampling.LANCZOS, reducing_gap=2.0)
+        frame.save(io.BytesIO(), format="WEBP", quality=80, method=4)
+
+
+def _direct_text(path: str) -> None:
+    text = Path(path).read_bytes().decode("utf-8")
+    _ = (text.count("\n"), len(text.split()), len(text), text[:500])
+
+
+def _direct_pdf(path: str) -> None:
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    _ = (len(reader.pages), reader.is_encrypted, reader.metadata)
+
+
+def _direct_zip(path: str) -> None:
+    with zipfile.ZipFile(path) as archive:
+        infos = archive.infolist()
+    _ = (len(infos), sum(i.file_size for i in infos), sum(i.compress_size for i in infos))
+
+
+@dataclass
+class Case:
+    label: str
+    kind: str
+    content_type: str
+    make: object
+    direct: object
+    count: int
+
+
+def cases(scale: float = 1.0, counts: dict | None = None) -> list[Case]:
+    """The four samples of the issue; ``scale`` shrinks them for the smoke run."""
+    from . import samples
+
+    counts = counts or {}
+    return [
+        Case("12 MP JPEG → thumbnail", "image", "image/jpeg",
+             lambda: samples.jpeg(int(4000 * scale) or 40, int(3000 * scale) or 30), _direct_image,
+             counts.get("image", 12)),
+        Case("10 MB UTF-8 text", "text", "text/plain",
+             lambda: samples.text(int(10 * 1024 * 1024 * scale) or 1024), _direct_text, counts.get("text", 8)),
+        Case("50-page PDF", "document", "application/pdf", lambda: samples.pdf(50), _direct_pdf,
+             counts.get("document", 30)),
+        Case("1,000-entry ZIP", "archive", "application/zip", lambda: samples.zip_archive(1000), _direct_zip,
+             counts.get("archive", 30)),
+    ]
+
+
+def _pipeline(stack: Stack, owner, case: Case, source: Path, sha256: str) -> float:
+    """Files/s of the real pipeline: rows committed, tasks published on the kind's queue,
+    one worker process consuming; timed from the first publish to the last ``processed_at``."""
+    from django.utils import timezone
+
+    from files.models import File, Status
+    from files.services import enqueue_processing
+
+    records = []
+    for _ in range(case.count):
+        record = File(owner=owner, name=source.name, size=source.stat().st_size, content_type=case.content_type,
+                      kind=case.kind, sha256=sha256)
+        record.file.name = f"uploads/{record.id.hex[:2]}/{record.id.hex}"
+        target = stack.media_root / record.file.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(source, target)
+        records.append(record)
+    File.objects.bulk_create(records)
+    ids = [r.pk for r in records]
+    started = timezone.now()
+    for record in records:
+        if not enqueue_processing(record):
+            raise RuntimeError("could not publish")
+    deadline = time.monotonic() + TIMEOUT
+    rows = File.objects.filter(pk__in=ids)
+    while rows.filter(status__in=[Status.PENDING, Status.PROCESSING]).exists():
+        stack.check_alive()
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{case.label}: not processed within {TIMEOUT} s")
+        time.sleep(POLL_SECONDS)
+    failed = list(rows.filter(status=Status.FAILED).values_list("error", flat=True)[:3])
+    if failed:
+        raise RuntimeError(f"{case.label}: processing failed: {failed}")
+    finished = max(rows.values_list("processed_at", flat=True))
+    return case.count / (finished - started).total_seconds()
+
+
+def _direct(case: Case, source: Path) -> float:
+    started = time.perf_counter()
+    for _ in range(case.count):
+        case.direct(str(source))
+    return case.count / (time.perf_counter() - started)
+
+
+def processing(stack: Stack, *, rounds: int, scale: float = 1.0, counts: dict | None = None) -> str:
+    import hashlib
+
+    from django.contrib.auth import get_user_model
+
+    owner = get_user_model().objects.create(username="bench-processing", email="bench-processing@example.com")
+    samples_dir = stack.dir / "samples"
+    samples_dir.mkdir(exist_ok=True)
+    rows = []
+    for case in cases(scale, counts):
+        content = case.make()
+        source = samples_dir / f"{case.kind}.sample"
+        source.write_bytes(content)
+        sha256 = hashlib.sha256(content).hexdigest()
+        # Warm both paths once (imports, connections, worker's first task).
+        case.direct(str(source))
+        _pipeline(stack, owner, Case(case.label, case.kind, case.content_type, None, None, 1), source, sha256)
+        direct, pipeline = [], []
+        for round_index in range(rounds):
+            if round_index % 2 == 0:
+                direct.append(_direct(case, source))
+                pipeline.append(_pipeline(stack, owner, case, source, sha256))
+            else:
+                pipeline.append(_pipeline(stack, owner, case, source, sha256))
+                direct.append(_direct(case, source))
+        ratio = median([p / d for p, d in zip(pipeline, direct, strict=True)])
+        rows.append([case.label, f"{len(content) / 1e6:.2f} MB", case.count, median(direct), median(pipeline),
+                     f"{ratio:.2f}", verdict(ratio >= TARGET_RATIO)])
+    return "\n".join([
+        f"One Celery worker process (`-c 1`) on the kind's queue, the files committed as rows and published "
+        f"back to back; files/s from the first publish to the last `processed_at`. *Direct* calls the same "
+        f"library on the same file in a loop in one process. {rounds} rounds alternating, medians; "
+        f"target pipeline ≥ {TARGET_RATIO}× direct.\n",
+        table(["sample", "size", "files/round", "direct files/s", "pipeline files/s", "pipeline ÷ direct",
+               "target"], rows),
+    ])

@@ -1,0 +1,1 @@
+"""The ceiling: the least Django can do for an upload, served by the same gunicorn settings."""

@@ -1,0 +1,75 @@
+"""Sample files for the processing benchmarks, generated (never downloaded)."""
+
+import io
+import random
+import zipfile
+
+from PIL import Image, ImageFilter
+
+
+def jpeg(width: int = 4000, height: int = 3000, quality: int = 90) -> bytes:
+    """A photo-like JPEG (smooth gradients plus grain) of ``width × height`` pixels."""
+    small = Image.effect_noise((width // 40, height // 40), 90).filter(ImageFilter.GaussianBlur(2))
+    channels = [small.resize((width, height), Image.Resampling.BICUBIC) for _ in range(3)]
+    grain = Image.effect_noise((width, height), 12)
+    channels = [Image.blend(channel, grain, 0.15) for channel in channels]
+    channels[1] = channels[1].transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    channels[2] = channels[2].transpose(Image.Transpose.FLIP_TOP_BOTTOM)
+    out = io.BytesIO()
+    Image.merge("RGB", channels).save(out, format="JPEG", quality=quality)
+    return out.getvalue()
+
+
+WORDS = ["upload", "file", "naïve", "café", "straße", "日本語", "テキスト", "données", "über", "quick",
+         "brown", "fox", "jumps", "over", "the", "lazy", "dog", "Ελληνικά", "русский", "emoji🙂"]
+
+
+def text(size: int = 10 * 1024 * 1024, seed: int = 6) -> bytes:
+    """``size`` bytes (± one line) of UTF-8 prose with multi-byte characters."""
+    rng = random.Random(seed)
+    lines, total = [], 0
+    while total < size:
+        line = " ".join(rng.choice(WORDS) for _ in range(rng.randrange(4, 16))) + "\n"
+        encoded = line.encode()
+        lines.append(encoded)
+        total += len(encoded)
+    return b"".join(lines)[:size].rsplit(b"\n", 1)[0] + b"\n"
+
+
+def pdf(pages: int = 50) -> bytes:
+    """A hand-written PDF of ``pages`` pages, each with a line of text, with a correct xref table."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", None,
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+               b"<< /Title (Benchmark document) /Author (bench) >>"]
+    kids = []
+    for number in range(1, pages + 1):
+        content = f"BT /F1 24 Tf 72 720 Td (Page {number} of the benchmark document) Tj ET".encode()
+        objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
+        content_id = len(objects)
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+                       b"/Resources << /Font << /F1 3 0 R >> >> >>" % content_id)
+        kids.append(len(objects))
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
+        b" ".join(b"%d 0 R" % kid for kid in kids), len(kids))
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for index, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % index + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R /Info 4 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def zip_archive(entries: int = 1000) -> bytes:
+    """A ZIP of ``entries`` small deflated text files."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for index in range(entries):
+            archive.writestr(f"dir{index % 10}/entry-{index}.txt", f"entry {index}\n" * 20)
+    return out.getvalue()

@@ -1,0 +1,148 @@
+"""Upload throughput (8 clients, 10 KB and 1 MB) and one large upload, each beside the reference view."""
+
+import asyncio
+import json
+import shutil
+import subprocess
+import sys
+import time
+
+from .loadgen import stream_upload
+from .report import median, table, verdict
+from .stack import BASE_DIR, Stack, Web, memory_kib, reset_peak_rss
+
+UPLOAD_PATH = "/api/v1/upload/"
+REFERENCE_PATH = "/upload/"
+TARGET_RATIO = 0.8
+TARGET_RSS_GROWTH_MIB = 64
+
+
+def clear_round(stack: Stack) -> None:
+    """Between rounds: drop the queued messages and the stored bytes, so rounds start alike."""
+    import redis
+
+    client = redis.Redis.from_url(stack.redis_url)
+    for queue in stack.worker_queues:
+        client.delete(queue)
+    shutil.rmtree(stack.media_root / "uploads", ignore_errors=True)
+
+
+def run_loadgen(url: str, size: int, clients: int, duration: float, tokens_file: str | None) -> dict:
+    args = [sys.executable, "-m", "bench.loadgen", "--url", url, "--size", str(size),
+            "--clients", str(clients), "--duration", str(duration)]
+    if tokens_file:
+        args += ["--tokens-file", tokens_file]
+    done = subprocess.run(args, cwd=BASE_DIR, capture_output=True, text=True, timeout=duration + 120,
+                          check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"loadgen failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout)
+
+
+def throughput(stack: Stack, variants: dict[str, tuple[Web, str, str | None]], *, sizes: list[int],
+               rounds: int, duration: float, clients: int) -> tuple[str, dict]:
+    """Alternate the variants round by round for each size; medians of the rounds.
+
+    ``variants`` maps a label to (web, path, tokens file); the label ``reference``
+    is the ceiling every other variant is divided by, round by round.
+    """
+    lines, figures = [], {}
+    rows = []
+    for size in sizes:
+        results: dict[str, list[dict]] = {name: [] for name in variants}
+        names = list(variants)
+        for name in names:  # warm every gunicorn worker (imports, connections) before measuring
+            web, path, tokens = variants[name]
+            run_loadgen(web.url + path, size, clients, max(1.0, min(3.0, duration / 5)), tokens)
+        for round_index in range(rounds):
+            order = names if round_index % 2 == 0 else names[::-1]
+            for name in order:
+                web, path, tokens = variants[name]
+                clear_round(stack)
+                stack.check_alive()
+                results[name].append(run_loadgen(web.url + path, size, clients, duration, tokens))
+        clear_round(stack)
+        for name in names:
+            runs = results[name]
+            ratios = [run["rps"] / ref["rps"] if ref["rps"] else None
+                      for run, ref in zip(runs, results["reference"], strict=True)]
+            ratio = median(ratios)
+            figures[(name, size)] = {"rps": median([r["rps"] for r in runs]), "ratio": ratio}
+            rows.append([
+                _size_label(size), name,
+                median([r["rps"] for r in runs]), median([r["mbps"] for r in runs]),
+                median([r["p50_ms"] for r in runs]), median([r["p95_ms"] for r in runs]),
+                median([r["p99_ms"] for r in runs]), sum(r["errors"] for r in runs),
+                "1.00 (ceiling)" if name == "reference" else f"{ratio:.2f}",
+                "" if name == "reference" else verdict(ratio is not None and ratio >= TARGET_RATIO),
+            ])
+    lines.append(f"{clients} concurrent clients, {duration:g} s per round, {rounds} rounds alternating "
+                 "the variants; medians of the rounds; ratio = requests/s ÷ the reference's in the same "
+                 f"round (target ≥ {TARGET_RATIO}).\n")
+    lines.append(table(["size", "variant", "requests/s", "MB/s", "p50 ms", "p95 ms", "p99 ms", "errors",
+                        "× ceiling", "target"], rows))
+    return "\n".join(lines), figures
+
+
+def _size_label(size: int) -> str:
+    if size >= 1024**3:
+        return f"{size / 1024**3:g} GiB"
+    if size >= 1024**2:
+        return f"{size / 1024**2:g} MiB"
+    return f"{size / 1024:g} KiB"
+
+
+def large_upload(stack: Stack, *, size: int, rounds: int, token: str) -> str:
+    """One ``size`` upload at a time to a one-worker gunicorn: wall time, MB/s, peak RSS growth."""
+    rows, ratios = [], []
+    webs = {"reference": stack.start_web(reference=True, workers=1),
+            "app": stack.start_web(workers=1)}
+    try:
+        measured: dict[str, list[dict]] = {name: [] for name in webs}
+        for round_index in range(rounds):
+            order = ["reference", "app"] if round_index % 2 == 0 else ["app", "reference"]
+            for name in order:
+                web = webs[name]
+                path = REFERENCE_PATH if name == "reference" else UPLOAD_PATH
+                measured[name].append(_one_large(stack, web, path, size, None if name == "reference" else token))
+        for name, runs in measured.items():
+            growth = max(r["growth_mib"] for r in runs)
+            rows.append([name, _size_label(size), median([r["seconds"] for r in runs]),
+                         median([r["mbps"] for r in runs]), median([r["idle_mib"] for r in runs]),
+                         max(r["peak_mib"] for r in runs), growth,
+                         "" if name == "reference" else verdict(growth < TARGET_RSS_GROWTH_MIB)])
+        ratios = [a["mbps"] / r["mbps"] for a, r in zip(measured["app"], measured["reference"], strict=True)]
+    finally:
+        for web in webs.values():
+            stack.stop_process(web.process)
+    ratio = median(ratios)
+    return "\n".join([
+        f"One upload at a time to a one-worker gunicorn, {rounds} round(s) alternating; RSS of the worker "
+        "process from /proc (VmHWM reset to the idle RSS before each upload). "
+        f"Targets: peak growth < {TARGET_RSS_GROWTH_MIB} MiB; MB/s ≥ {TARGET_RATIO}× the reference's.\n",
+        table(["variant", "size", "wall s", "MB/s", "idle RSS MiB", "peak RSS MiB", "growth MiB", "RSS target"],
+              rows),
+        "",
+        f"MB/s app ÷ reference (median of rounds): **{ratio:.2f}** — {verdict(ratio >= TARGET_RATIO)}.",
+    ])
+
+
+def _one_large(stack: Stack, web: Web, path: str, size: int, token: str | None) -> dict:
+    (pid,) = web.worker_pids()
+    # Warm the worker (imports, connections) with a small upload first.
+    status, *_ = asyncio.run(stream_upload(web.url + path, token, 64 * 1024, "warm.bin"))
+    if status != 201:
+        raise RuntimeError(f"warm-up upload answered {status}")
+    time.sleep(0.3)
+    reset = reset_peak_rss(pid)
+    idle = memory_kib(pid)
+    status, _, body, seconds = asyncio.run(stream_upload(web.url + path, token, size))
+    peak = memory_kib(pid)
+    if status != 201:
+        raise RuntimeError(f"large upload answered {status}: {body[:500]!r}")
+    if path == UPLOAD_PATH and json.loads(body)["size"] != size:
+        raise RuntimeError("large upload stored the wrong size")
+    clear_round(stack)
+    base = idle["VmRSS"] if reset else idle["VmHWM"]
+    return {"seconds": seconds, "mbps": size / seconds / 1e6, "idle_mib": base / 1024,
+            "peak_mib": peak["VmHWM"] / 1024, "growth_mib": (peak["VmHWM"] - base) / 1024}
