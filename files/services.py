@@ -91,16 +91,19 @@ def file_create(*, owner, upload: UploadedFile | None, facts: StreamedFacts | No
 
 
 def _reserve_quota(*, owner_id, size: int) -> None:
-    """Add ``size`` to the owner's counter under a row lock, or raise QuotaExceeded.
+    """Add ``size`` to the owner's counter in one conditional UPDATE, or raise QuotaExceeded.
 
-    The lock serialises concurrent uploads by one user, so two uploads can
-    never both take the last free bytes.
+    The UPDATE locks the row and PostgreSQL re-checks its condition after
+    waiting for a concurrent one, so two uploads by one user can never both
+    take the last free bytes; one statement instead of SELECT FOR UPDATE + UPDATE.
     """
-    used = User.objects.select_for_update().values_list("storage_used", flat=True).get(pk=owner_id)
     limit = settings.FILES_USER_QUOTA
-    if limit and used + size > limit:
+    owner = User.objects.filter(pk=owner_id)
+    if limit:
+        owner = owner.filter(storage_used__lte=limit - size)
+    if not owner.update(storage_used=F("storage_used") + size):
+        used = User.objects.values_list("storage_used", flat=True).get(pk=owner_id)
         raise QuotaExceeded(used=used, limit=limit, size=size)
-    User.objects.filter(pk=owner_id).update(storage_used=F("storage_used") + size)
 
 
 def _release_expired_key(*, owner, key: str) -> None:
