@@ -4,6 +4,7 @@ There is no Docker engine here; what a linter, a schema or the code itself can
 check about the Dockerfile, the compose files and the workflows is checked.
 """
 
+import json
 import re
 import subprocess
 import sys
@@ -230,3 +231,10 @@ def test_image_is_slim_python_311_non_root_with_libmagic_and_a_healthcheck():
     assert re.search(r"^HEALTHCHECK\s", final, flags=re.MULTILINE)
     assert "scripts/requirements.py" in dockerfile, "dependencies come from the pyproject pins"
 
+
+
+def test_image_healthcheck_is_the_one_compose_runs_for_web():
+    command = re.search(r"^HEALTHCHECK\s.*?CMD\s+(\[.*?\])\s*$", re.sub(r"\\\n", " ", DOCKERFILE.read_text()),
+                        flags=re.MULTILINE).group(1)
+    for path in (DEV_COMPOSE, PROD_COMPOSE):
+        assert compose(path)["services"]["web"]["healthcheck"]["test"] == ["CMD", *json.loads(command)], path.name
