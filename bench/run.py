@@ -12,6 +12,7 @@ failure and on Ctrl-C.
 import argparse
 import os
 import platform
+import shutil
 import signal
 import socket
 import subprocess
@@ -55,6 +56,7 @@ def parse_args(argv=None):
     parser.add_argument("--load-seconds", type=float, default=15.0)
     parser.add_argument("--profile-uploads", type=int, default=300)
     parser.add_argument("--baseline-rev", help="also run the upload endpoint of this git revision (A/B/ceiling)")
+    parser.add_argument("--baseline-patch", help="also run this working tree with PATCH reversed (before/after)")
     parser.add_argument("--write-readme", action="store_true", help=f"replace the results in {README}")
     parser.add_argument("--keep-dir", action="store_true", help="keep logs and the profile in var/")
     args = parser.parse_args(argv)
@@ -122,6 +124,14 @@ def export_revision(rev: str, target: Path) -> Path:
     return target
 
 
+def copy_reverted(patch: Path, target: Path) -> Path:
+    """This working tree (uncommitted files included) with ``patch`` reversed: the code before a change."""
+    shutil.copytree(BASE_DIR, target, ignore=shutil.ignore_patterns(".venv", ".git", "var", "__pycache__",
+                                                                    ".pytest_cache", ".ruff_cache"))
+    subprocess.run(["patch", "-R", "-p1", "-s", "-i", str(patch.resolve())], cwd=target, check=True)
+    return target
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     if not reachable(args.postgres_url, 5432) or not reachable(args.redis_url, 6379):
@@ -167,6 +177,10 @@ def main(argv=None) -> int:
             tree = export_revision(args.baseline_rev, stack.dir / "baseline")
             baseline = stack.start_web(source_dir=tree)
             variants[f"app @ {args.baseline_rev}"] = (baseline, uploads.UPLOAD_PATH, str(tokens_file))
+        if args.baseline_patch:
+            tree = copy_reverted(Path(args.baseline_patch), stack.dir / "before")
+            before = stack.start_web(source_dir=tree)
+            variants["app before"] = (before, uploads.UPLOAD_PATH, str(tokens_file))
 
         def emit(title: str, body: str) -> None:
             sections.append((title, body))
