@@ -4,6 +4,9 @@ import pytest
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+# storage_backend (local and S3, against a real S3-compatible server) for any app's tests.
+pytest_plugins = ["core.tests.storage_backends"]
+
 
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):

@@ -1,14 +1,13 @@
 """Liveness and readiness: is the process up, and can it reach what it needs."""
 
 import logging
-import uuid
 
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import JsonResponse
 
 from .celery import app as celery_app
+from .storage import storage_check
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +27,7 @@ def _broker() -> None:
 
 
 def _storage() -> None:
-    name = default_storage.save(f".health/{uuid.uuid4().hex}", ContentFile(b"ok"))
-    default_storage.delete(name)
+    storage_check(default_storage)
 
 
 CHECKS = {"database": _database, "broker": _broker, "storage": _storage}

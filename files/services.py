@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.errors import Conflict
+from core.storage import STORAGE_ERRORS
 
 from .errors import EmptyFile, FileRequired, FileTooLarge, QuotaExceeded, UnsupportedFileType
 from .models import File, Status
@@ -145,7 +146,7 @@ def _remove_stored(storage, names: list[str]) -> None:
     for name in names:
         try:
             storage.delete(name)
-        except OSError:
+        except STORAGE_ERRORS:
             logger.exception("Could not remove stored %s", name)
 
 
