@@ -109,9 +109,23 @@ def test_yaml_passes_yamllint():
                       str(DEV_COMPOSE), str(PROD_COMPOSE), *map(str, WORKFLOWS), str(ROOT / ".yamllint")))
 
 
-def test_entrypoint_is_valid_posix_shell():
+def test_entrypoint_passes_shellcheck():
     assert ENTRYPOINT.stat().st_mode & 0o111, "docker/entrypoint.sh must be executable"
-    assert_passes(run("sh", "-n", str(ENTRYPOINT)))
+    assert_passes(run(str(BIN / "shellcheck"), str(ENTRYPOINT)))
+
+
+def test_workflow_run_scripts_pass_shellcheck(tmp_path):
+    """What actionlint does for `run:` steps: each script, its ${{ }} expressions stubbed, through shellcheck."""
+    scripts = []
+    for workflow in WORKFLOWS:
+        for job_name, job in compose(workflow)["jobs"].items():
+            for number, step in enumerate(job["steps"]):
+                if "run" in step:
+                    script = tmp_path / f"{workflow.stem}-{job_name}-{number}.sh"
+                    script.write_text("#!/bin/bash\nset -e\n" + re.sub(r"\$\{\{.*?\}\}", "GHA_EXPRESSION", step["run"]))
+                    scripts.append(str(script))
+    assert len(scripts) >= 10
+    assert_passes(run(str(BIN / "shellcheck"), "--shell", "bash", *scripts))
 
 
 # --- Consistency with the code ------------------------------------------------
