@@ -153,14 +153,18 @@ def _remove_stored(storage, names: list[str]) -> None:
 def file_reprocess(*, record: File) -> File:
     """Queue ``record`` for processing again; Conflict while it is being processed."""
     now = timezone.now()
+    old_thumbnail = record.thumbnail.name
     with transaction.atomic():
         updated = File.objects.filter(pk=record.pk).exclude(status=Status.PROCESSING).update(
             status=Status.PENDING, processed=False, processed_at=None, error=None, result=None,
-            attempts=0, claimed_by="", status_changed_at=now,
+            thumbnail="", attempts=0, claimed_by="", status_changed_at=now,
         )
         if not updated:
             raise Conflict("The file is being processed; try again when it is done.")
         record.refresh_from_db()
+        if old_thumbnail:
+            storage = record.thumbnail.storage
+            transaction.on_commit(lambda: _remove_stored(storage, [old_thumbnail]))
         transaction.on_commit(lambda: enqueue_processing(record))
     return record
 

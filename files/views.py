@@ -38,9 +38,13 @@ class UploadView(APIView):
 
     @extend_schema(
         request={"multipart/form-data": UploadSerializer},
-        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
-                                     description="Retry-safe key (≤ 255 chars): a repeat within 24 h "
-                                                 "answers the first upload's file.")],
+        parameters=[
+            OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
+                             description="Retry-safe key (≤ 255 chars): a repeat within 24 h "
+                                         "answers the first upload's file."),
+            OpenApiParameter("Location", OpenApiTypes.URI, OpenApiParameter.HEADER, response=[201],
+                             description="URL of the new file (GET it to follow its processing)."),
+        ],
         responses={201: FileSerializer, **UPLOAD_ERROR_RESPONSES},
     )
     def post(self, request):

@@ -84,15 +84,20 @@ def test_delete_removes_row_bytes_thumbnail_and_quota(auth_client, user, media_r
     assert user.storage_used == 0
 
 
-def test_reprocess_queues_the_file_again(auth_client):
-    created = upload(auth_client, b"some text\n", "a.txt").json()
+def test_reprocess_queues_the_file_again(auth_client, media_root, django_capture_on_commit_callbacks):
+    created = upload(auth_client, samples.png(), "a.png").json()
     process_inline(created["id"])
-    response = auth_client.post(f"{FILES}{created['id']}/reprocess/")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = auth_client.post(f"{FILES}{created['id']}/reprocess/")
     assert response.status_code == 202
     body = response.json()
     assert (body["status"], body["processed"], body["result"], body["processed_at"]) == (
         "pending", False, None, None)
+    callbacks[0]()  # after commit: the old thumbnail goes
+    assert stored_names(media_root) == [File.objects.get().file.name]
+    assert auth_client.get(f"{FILES}{created['id']}/thumbnail/").status_code == 404
     assert process_inline(created["id"]).status == Status.PROCESSED
+    assert auth_client.get(f"{FILES}{created['id']}/thumbnail/").status_code == 200
 
 
 def test_reprocess_while_processing_is_409(auth_client, user):
