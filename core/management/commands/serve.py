@@ -25,7 +25,8 @@ class Command(BaseCommand):
 
         bin_dir = os.path.dirname(sys.executable)
         web = [os.path.join(bin_dir, "gunicorn"), "core.wsgi", "--bind", f"{host}:{port}",
-               "--workers", str(web_workers), "--access-logfile", "-", "--graceful-timeout", "10"]
+               "--workers", str(web_workers), "--access-logfile", "-", "--graceful-timeout", "10",
+               "--no-control-socket"]
         worker = [os.path.join(bin_dir, "celery"), "-A", "core", "worker", "--beat",
                   "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME, "-Q", ",".join(file_queues()),
                   "--concurrency", str(worker_concurrency), "--loglevel", "INFO"]
