@@ -194,7 +194,7 @@ def test_production_services_share_one_image_wait_for_health_and_restart():
         assert services[name]["healthcheck"]["test"][0] in ("CMD", "CMD-SHELL"), name
     # Only nginx is published.
     assert [name for name, service in services.items() if service.get("ports")] == ["nginx"]
-    assert set(compose(PROD_COMPOSE)["volumes"]) == {"postgres", "redis", "media", "static"}
+    assert set(compose(PROD_COMPOSE)["volumes"]) == {"postgres", "redis", "media", "static", "minio"}
 
 
 def test_production_redis_persists_and_never_evicts_queued_tasks():
