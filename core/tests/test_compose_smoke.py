@@ -319,6 +319,8 @@ def stack(local_services, tmp_path):
         "WORKER_DEFAULT_CONCURRENCY": "1",
     }
     services = interpolated(yaml.safe_load(COMPOSE_FILE.read_text()), dotenv)["services"]
+    # Like `up` without --profile: services in a profile (the optional MinIO) are not started.
+    services = {name: service for name, service in services.items() if not service.get("profiles")}
     addresses = {"postgres": local_services["postgres"], "redis": local_services["redis"],
                  "web": ("127.0.0.1", free_port()), "nginx": ("127.0.0.1", free_port())}
     compose = LocalCompose(services, dotenv, tmp_path, addresses)
