@@ -59,6 +59,11 @@ class S3MediaStorage(S3Storage):
         self.upload_part_size = upload_part_size
         super().__init__(**options)
 
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_health_client_cached", None)  # a boto3 client does not pickle
+        return state
+
     def _key(self, name: str) -> str:
         return self._normalize_name(clean_name(name))
 
