@@ -319,6 +319,8 @@ def stack(local_services, tmp_path):
         "WORKER_DEFAULT_CONCURRENCY": "1",
     }
     services = interpolated(yaml.safe_load(COMPOSE_FILE.read_text()), dotenv)["services"]
+    # Like `docker compose up` with no --profile: services in a profile stay off.
+    services = {name: service for name, service in services.items() if not service.get("profiles")}
     # Like `up` without --profile: services in a profile (the optional MinIO) are not started.
     services = {name: service for name, service in services.items() if not service.get("profiles")}
     addresses = {"postgres": local_services["postgres"], "redis": local_services["redis"],
