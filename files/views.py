@@ -3,11 +3,13 @@ from urllib.parse import quote
 from django.conf import settings
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ParseError, UnsupportedMediaType, ValidationError
+from rest_framework.filters import SearchFilter
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
@@ -18,7 +20,7 @@ from core.storage import local_path_available, open_stream, presigned_download_u
 
 from . import selectors, services
 from .errors import FileBlocked, FileRequired, FileTooLarge
-from .filters import FileFilter
+from .filters import FileFilter, StableOrderingFilter
 from .models import File
 from .pagination import paginator_for
 from .serializers import FileSerializer, UploadSerializer
@@ -129,6 +131,7 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
     serializer_class = FileSerializer
     filterset_class = FileFilter
     search_fields = ["name"]
+    filter_backends = [DjangoFilterBackend, SearchFilter, StableOrderingFilter]
     ordering_fields = ["uploaded_at", "size", "name", "processed_at"]
     ordering = ["-uploaded_at", "-id"]
     throttle_classes = [UserRateThrottle]
