@@ -184,3 +184,23 @@ def test_random_bytes_are_other_with_empty_result(auth_client):
     record = uploaded_and_processed(auth_client, samples.random_bytes(), "blob.bin")
     assert (record.kind, record.content_type, record.status, record.result) == (
         "other", "application/octet-stream", "processed", {})
+
+
+def test_json_longer_than_the_sniffed_head_is_still_json(auth_client):
+    content = b'{"items": [' + b",".join(b'{"id": %d}' % i for i in range(5000)) + b"]}"
+    record = uploaded_and_processed(auth_client, content, "big.json")
+    assert record.content_type == "application/json"
+    assert (record.result["valid"], record.result["top_level_type"]) == (True, "object")
+
+
+def test_text_starting_with_a_bracket_is_not_taken_for_json(auth_client):
+    record = uploaded_and_processed(auth_client, b"[citation needed] is a tag\n" * 1000, "wiki.txt")
+    assert (record.kind, record.content_type) == ("text", "text/plain")
+    assert "valid" not in record.result
+
+
+def test_a_cut_json_array_is_json_and_reported_invalid(auth_client):
+    content = b"[1, 2, 3, " + b"4, " * 10_000  # never closed
+    record = uploaded_and_processed(auth_client, content, "cut.json")
+    assert record.content_type == "application/json"
+    assert record.result["valid"] is False
