@@ -321,8 +321,6 @@ def stack(local_services, tmp_path):
     services = interpolated(yaml.safe_load(COMPOSE_FILE.read_text()), dotenv)["services"]
     # Like `docker compose up` with no --profile: services in a profile stay off.
     services = {name: service for name, service in services.items() if not service.get("profiles")}
-    # Like `up` without --profile: services in a profile (the optional MinIO) are not started.
-    services = {name: service for name, service in services.items() if not service.get("profiles")}
     addresses = {"postgres": local_services["postgres"], "redis": local_services["redis"],
                  "web": ("127.0.0.1", free_port()), "nginx": ("127.0.0.1", free_port())}
     compose = LocalCompose(services, dotenv, tmp_path, addresses)
