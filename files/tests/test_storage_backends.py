@@ -288,7 +288,8 @@ def worker_queues(settings):
     finally:
         publish_to(previous)
         with redis.Redis.from_url(WORKER_BROKER_URL) as client:
-            client.delete(*queues, *(f"_kombu.binding.{name}" for name in queues))
+            client.delete(*queues, *(f"_kombu.{table}.{name}" for name in queues
+                                     for table in ("binding", "binding_permanent")))
 
 
 @pytest.fixture
