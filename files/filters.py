@@ -1,6 +1,9 @@
+from datetime import UTC
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
 from rest_framework.filters import OrderingFilter
 
 from .models import File, Kind, Status
@@ -32,6 +35,24 @@ class StrictBooleanFilter(filters.BooleanFilter):
         super().__init__(*args, **kwargs)
 
 
+class UTCDateTimeField(IsoDateTimeField):
+    """An ISO 8601 datetime, converted to UTC here so that an offset the
+    database cannot store (PostgreSQL stops at ±15:59) is a 400, not a 500."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(UTC)
+        except (OverflowError, ValueError) as exc:
+            raise ValidationError("Enter a datetime between years 1 and 9999.", code="invalid") from exc
+
+
+class UTCDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UTCDateTimeField
+
+
 class FileFilter(filters.FilterSet):
     """The listing's filters; an unknown status or kind, or a bad date, is a 400."""
 
@@ -42,8 +63,8 @@ class FileFilter(filters.FilterSet):
     processed = StrictBooleanFilter()
     content_type = filters.CharFilter()
     sha256 = filters.CharFilter()
-    uploaded_after = filters.IsoDateTimeFilter(field_name="uploaded_at", lookup_expr="gte")
-    uploaded_before = filters.IsoDateTimeFilter(field_name="uploaded_at", lookup_expr="lt")
+    uploaded_after = UTCDateTimeFilter(field_name="uploaded_at", lookup_expr="gte")
+    uploaded_before = UTCDateTimeFilter(field_name="uploaded_at", lookup_expr="lt")
     size_min = filters.NumberFilter(field_name="size", lookup_expr="gte", min_value=0)
     size_max = filters.NumberFilter(field_name="size", lookup_expr="lte", min_value=0)
 
