@@ -14,6 +14,7 @@ import sys
 import time
 import tracemalloc
 import uuid
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import redis
@@ -32,8 +33,16 @@ from files.tests.helpers import FILES, UPLOAD, process_inline, upload
 pytestmark = pytest.mark.django_db
 
 MIB = 1024 * 1024
-# Not 11: the bench smoke run (bench/run.py --smoke) flushes that one.
-WORKER_BROKER_URL = "redis://127.0.0.1:6379/10"
+
+def _worker_broker_url() -> str:
+    """Database 10 of the Redis the run uses (not 11: the bench smoke run flushes that one)."""
+    parts = urlsplit(os.environ.get("CELERY_BROKER_URL", ""))
+    if parts.scheme != "redis":
+        return "redis://127.0.0.1:6379/10"
+    return urlunsplit(parts._replace(path="/10"))
+
+
+WORKER_BROKER_URL = _worker_broker_url()
 WORKER_TIMEOUT = 60
 
 
