@@ -12,12 +12,15 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379
 
 .PHONY: run test lint bench deps system-deps clean
 
-$(INSTALLED): pyproject.toml
+$(INSTALLED): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | grep -v "is ignored" || true
+	@$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip > $(VENV)/pip.log 2>&1 \
+		|| { cat $(VENV)/pip.log; exit 1; }
 	@$(BIN)/python scripts/requirements.py --dev > $(VENV)/requirements.txt
-	@$(BIN)/python -m pip install -q --disable-pip-version-check -r $(VENV)/requirements.txt 2>&1 | grep -v "is ignored" || true
-	@$(BIN)/python -c "import django, celery, rest_framework" 
+	@echo "Installing the pinned dependencies into $(VENV) (log: $(VENV)/pip.log)"
+	@$(BIN)/python -m pip install -q --disable-pip-version-check -r $(VENV)/requirements.txt -c constraints.txt \
+		> $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
+	@$(BIN)/python -c "import django, celery, rest_framework"
 	@touch $@
 
 deps: $(INSTALLED)
