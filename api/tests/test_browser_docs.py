@@ -1,5 +1,7 @@
 """Swagger UI in a real browser: it loads, lists the upload, and "Try it out" with a token uploads a file."""
 
+import os
+
 import pytest
 import requests
 
@@ -16,7 +18,7 @@ UPLOAD_OPERATION = "#operations-v1-v1_upload_create"
 def test_swagger_ui_lists_the_upload_and_try_it_out_uploads_a_file(transactional_db, tmp_path, media_root,
                                                                    monkeypatch):
     # Playwright's sync API runs an event loop on this thread; the ORM calls below are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    monkeypatch.setitem(os.environ, "DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     user = UserFactory()
     failed_requests = []
     with gunicorn_server(var_dir=tmp_path / "var", media_root=media_root) as server, chromium_page() as page:

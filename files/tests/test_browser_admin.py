@@ -5,6 +5,8 @@ thumbnail, reprocesses and blocks a selection; the owner's API then shows the
 file blocked and its download answers 403 ``file_blocked``.
 """
 
+import os
+
 import pytest
 import requests
 
@@ -47,7 +49,7 @@ def _run_action(page, names: list[str], action: str) -> str:
 @pytest.mark.timeout(120)
 def test_superuser_moderates_files_in_the_admin(transactional_db, tmp_path, media_root, monkeypatch):
     # Playwright's sync API runs an event loop on this thread; the ORM calls below are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    monkeypatch.setitem(os.environ, "DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     moderator = UserFactory(is_staff=True, is_superuser=True)
     owner = UserFactory()
     failed_requests = []
