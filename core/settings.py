@@ -225,6 +225,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Celery's Django fixup closes the database connection before and after every
+# task unless this is set; then it does so only every this many tasks, and
+# core.celery applies Django's CONN_MAX_AGE and health checks around each task.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_BEAT_SCHEDULE = {
     "sweep-files": {
         "task": "files.tasks.sweep_files",
