@@ -12,11 +12,11 @@ from rest_framework.exceptions import NotFound, ParseError, UnsupportedMediaType
 from rest_framework.filters import SearchFilter
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from core.schema import CONFLICT_RESPONSE, FILE_ERROR_RESPONSES, UPLOAD_ERROR_RESPONSES
 from core.storage import local_path_available, open_stream, presigned_download_url
+from core.throttling import ScopedRateThrottle, UserRateThrottle
 
 from . import selectors, services
 from .errors import FileBlocked, FileRequired, FileTooLarge

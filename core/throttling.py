@@ -1,0 +1,80 @@
+"""Rate limits with one Redis round trip per request.
+
+DRF's throttles keep each client's history as a pickled list in the cache: a
+GET and a SET on every request, each carrying the whole history (up to the
+rate's number of timestamps, 600 for uploads). With a Redis cache
+(``REDIS_CACHE_URL``) the throttles here keep the history in a sorted set that
+one Lua script prunes, counts and appends to: the same sliding window (at most
+N requests in any trailing period) and the same Retry-After.
+Without Redis (a developer's locmem cache) DRF's own code runs unchanged.
+"""
+
+import functools
+import os
+
+import redis
+from django.conf import settings
+from rest_framework import throttling
+
+# KEYS[1]: the history; ARGV: now, period (s), limit, a unique member for now.
+# Answers {allowed, requests in the window, oldest timestamp as a string}.
+SLIDING_WINDOW = """
+local key, now, period, limit = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - period)
+local count = redis.call('ZCARD', key)
+if count >= limit then
+    local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    return {0, count, oldest[2]}
+end
+redis.call('ZADD', key, now, ARGV[4])
+redis.call('PEXPIRE', key, math.ceil(period * 1000))
+return {1, count + 1, ''}
+"""
+
+
+@functools.cache
+def _script(url: str):
+    """One client (and connection pool) per process and URL; redis-py resets the pool after a fork."""
+    return redis.Redis.from_url(url).register_script(SLIDING_WINDOW)
+
+
+class RedisRateThrottle(throttling.SimpleRateThrottle):
+    """``allow_request`` and ``wait`` of DRF's SimpleRateThrottle on a Redis sorted set.
+
+    It comes after DRF's subclasses in the concrete classes below, so that
+    theirs run first (ScopedRateThrottle finds its scope and rate there).
+    """
+
+    def allow_request(self, request, view):
+        url = settings.REDIS_CACHE_URL
+        if not url or self.rate is None:
+            return super().allow_request(request, view)
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self.now = self.timer()
+        # Not DRF's key: a process still running DRF's code (a rolling deploy)
+        # would find a sorted set where it expects its pickled list.
+        allowed, self.count, oldest = _script(url)(
+            keys=[self.cache.make_key(f"{self.key}:window")],
+            args=[repr(self.now), self.duration, self.num_requests, f"{self.now!r}:{os.urandom(4).hex()}"],
+        )
+        self.oldest = float(oldest) if oldest else None
+        return bool(allowed)
+
+    def wait(self):
+        if not settings.REDIS_CACHE_URL or self.rate is None:
+            return super().wait()
+        # DRF's formula: the time until the oldest request leaves the window,
+        # spread over the requests that will then be available.
+        remaining = self.duration - (self.now - self.oldest) if self.oldest is not None else self.duration
+        available = self.num_requests - self.count + 1
+        return remaining / available if available > 0 else None
+
+
+class ScopedRateThrottle(throttling.ScopedRateThrottle, RedisRateThrottle):
+    """DRF's ScopedRateThrottle (``throttle_scope`` of the view), one Redis round trip."""
+
+
+class UserRateThrottle(throttling.UserRateThrottle, RedisRateThrottle):
+    """DRF's UserRateThrottle (per user, or per IP when anonymous), one Redis round trip."""
