@@ -89,11 +89,24 @@ class Connection:
         self.reader = self.writer = None
 
 
+PAYLOADS = ("random", "jpeg")
+
+
+def payload(kind: str, size: int) -> bytes:
+    """The uploaded file: ``random`` bytes (generic binary: the sniffing's worst case, processed as
+    kind ``other``) or a photo-like ``jpeg`` of that size (kind ``image``: a thumbnail per upload)."""
+    if kind == "jpeg":
+        from .samples import jpeg_of_size
+
+        return jpeg_of_size(size)
+    return os.urandom(size)
+
+
 async def run_load(url: str, tokens: list[str | None], size: int, clients: int, duration: float,
-                   expect: int = 201) -> dict:
+                   expect: int = 201, payload_kind: str = "random") -> dict:
     """Drive ``clients`` connections for ``duration`` seconds; the round's figures."""
     parts = urlsplit(url)
-    content = os.urandom(size)
+    content = payload(payload_kind, size)
     requests = [build_request(url, tokens[i % len(tokens)], content) for i in range(clients)]
     latencies: list[float] = []
     errors: dict[str, int] = {}
@@ -190,12 +203,14 @@ def main(argv=None) -> int:
     parser.add_argument("--duration", type=float, default=15.0)
     parser.add_argument("--tokens-file", help="one bearer token a line; client i uses line i mod n")
     parser.add_argument("--expect", type=int, default=201)
+    parser.add_argument("--payload", choices=PAYLOADS, default="random")
     args = parser.parse_args(argv)
     tokens: list[str | None] = [None]
     if args.tokens_file:
         with open(args.tokens_file) as handle:
             tokens = [line.strip() for line in handle if line.strip()] or [None]
-    result = asyncio.run(run_load(args.url, tokens, args.size, args.clients, args.duration, args.expect))
+    result = asyncio.run(run_load(args.url, tokens, args.size, args.clients, args.duration, args.expect,
+                                  args.payload))
     json.dump(result, sys.stdout)
     return 0
 

@@ -44,6 +44,8 @@ def parse_args(argv=None):
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per throughput round")
     parser.add_argument("--rounds", type=int, default=3, help="throughput rounds per variant and size")
     parser.add_argument("--sizes", default="10240,1048576", help="throughput file sizes in bytes")
+    parser.add_argument("--payload", choices=["random", "jpeg"], default="random",
+                        help="throughput uploads: random bytes (kind other) or photo-like JPEGs (kind image)")
     parser.add_argument("--large-size", type=int, default=1024**3)
     parser.add_argument("--large-rounds", type=int, default=2)
     parser.add_argument("--scales", default="1000,10000,100000,1000000", help="files of one user")
@@ -188,7 +190,7 @@ def main(argv=None) -> int:
 
         if "upload" in args.suites:
             body, _ = uploads.throughput(stack, variants, sizes=sizes, rounds=args.rounds,
-                                         duration=args.duration, clients=args.clients)
+                                         duration=args.duration, clients=args.clients, payload=args.payload)
             emit("Upload throughput", body)
         if "large" in args.suites:
             emit("Large upload", uploads.large_upload(stack, size=args.large_size, rounds=args.large_rounds,

@@ -20,6 +20,23 @@ def jpeg(width: int = 4000, height: int = 3000, quality: int = 90) -> bytes:
     return out.getvalue()
 
 
+def jpeg_of_size(size: int, max_width: int = 4000) -> bytes:
+    """A photo-like JPEG as large as fits in ``size`` bytes (at most ``max_width`` × 3/4 of it),
+    padded with zeros after its end marker to exactly ``size``: decoders stop at the marker
+    and sniffing reads the head, so it is an ordinary JPEG upload of that size."""
+    low, high, best = 40, max_width, jpeg(40, 30, quality=85)
+    while high - low > 8:
+        width = (low + high) // 2
+        candidate = jpeg(width, width * 3 // 4, quality=85)
+        if len(candidate) <= size:
+            low, best = width, candidate
+        else:
+            high = width
+    if len(best) > size:
+        raise ValueError(f"no JPEG fits in {size} bytes")
+    return best + bytes(size - len(best))
+
+
 WORDS = ["upload", "file", "naïve", "café", "straße", "日本語", "テキスト", "données", "über", "quick",
          "brown", "fox", "jumps", "over", "the", "lazy", "dog", "Ελληνικά", "русский", "emoji🙂"]
 

@@ -27,9 +27,10 @@ def clear_round(stack: Stack) -> None:
     shutil.rmtree(stack.media_root / "uploads", ignore_errors=True)
 
 
-def run_loadgen(url: str, size: int, clients: int, duration: float, tokens_file: str | None) -> dict:
+def run_loadgen(url: str, size: int, clients: int, duration: float, tokens_file: str | None,
+                payload: str = "random") -> dict:
     args = [sys.executable, "-m", "bench.loadgen", "--url", url, "--size", str(size),
-            "--clients", str(clients), "--duration", str(duration)]
+            "--clients", str(clients), "--duration", str(duration), "--payload", payload]
     if tokens_file:
         args += ["--tokens-file", tokens_file]
     done = subprocess.run(args, cwd=BASE_DIR, capture_output=True, text=True, timeout=duration + 120,
@@ -40,7 +41,7 @@ def run_loadgen(url: str, size: int, clients: int, duration: float, tokens_file:
 
 
 def throughput(stack: Stack, variants: dict[str, tuple[Web, str, str | None]], *, sizes: list[int],
-               rounds: int, duration: float, clients: int) -> tuple[str, dict]:
+               rounds: int, duration: float, clients: int, payload: str = "random") -> tuple[str, dict]:
     """Alternate the variants round by round for each size; medians of the rounds.
 
     ``variants`` maps a label to (web, path, tokens file); the label ``reference``
@@ -53,14 +54,14 @@ def throughput(stack: Stack, variants: dict[str, tuple[Web, str, str | None]], *
         names = list(variants)
         for name in names:  # warm every gunicorn worker (imports, connections) before measuring
             web, path, tokens = variants[name]
-            run_loadgen(web.url + path, size, clients, max(1.0, min(3.0, duration / 5)), tokens)
+            run_loadgen(web.url + path, size, clients, max(1.0, min(3.0, duration / 5)), tokens, payload)
         for round_index in range(rounds):
             order = names if round_index % 2 == 0 else names[::-1]
             for name in order:
                 web, path, tokens = variants[name]
                 clear_round(stack)
                 stack.check_alive()
-                results[name].append(run_loadgen(web.url + path, size, clients, duration, tokens))
+                results[name].append(run_loadgen(web.url + path, size, clients, duration, tokens, payload))
         clear_round(stack)
         for name in names:
             runs = results[name]
@@ -76,9 +77,12 @@ def throughput(stack: Stack, variants: dict[str, tuple[Web, str, str | None]], *
                 "1.00 (ceiling)" if name == "reference" else f"{ratio:.2f}",
                 "" if name == "reference" else verdict(ratio is not None and ratio >= TARGET_RATIO),
             ])
-    lines.append(f"{clients} concurrent clients, {duration:g} s per round, {rounds} rounds alternating "
-                 "the variants; medians of the rounds; ratio = requests/s ÷ the reference's in the same "
-                 f"round (target ≥ {TARGET_RATIO}).\n")
+    content = ("random bytes (generic binary: kind `other`, the sniffing's worst case)" if payload == "random"
+               else "a photo-like JPEG padded to the size (kind `image`: the app's images worker makes a "
+                    "thumbnail of each; the reference still publishes a task of kind `other`)")
+    lines.append(f"{clients} concurrent clients uploading {content}, {duration:g} s per round, {rounds} rounds "
+                 "alternating the variants; medians of the rounds; ratio = requests/s ÷ the reference's in "
+                 f"the same round (target ≥ {TARGET_RATIO}).\n")
     lines.append(table(["size", "variant", "requests/s", "MB/s", "p50 ms", "p95 ms", "p99 ms", "errors",
                         "× ceiling", "target"], rows))
     return "\n".join(lines), figures
