@@ -1,11 +1,14 @@
 """Upload throughput (8 clients, 10 KB and 1 MB) and one large upload, each beside the reference view."""
 
 import asyncio
+import collections
 import json
+import os
 import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from .loadgen import stream_upload
 from .report import median, table, verdict
@@ -25,6 +28,36 @@ def clear_round(stack: Stack) -> None:
     for queue in stack.worker_queues:
         client.delete(queue)
     shutil.rmtree(stack.media_root / "uploads", ignore_errors=True)
+
+
+def cpu_seconds(stack: Stack, web: Web) -> collections.Counter:
+    """CPU seconds (user + system) used so far by the variant's gunicorn (its process group), the
+    Celery workers, this database's PostgreSQL backends and the Redis server (shared with anything
+    else that uses it)."""
+    workers = {process.pid for process in stack.processes if process.bench_name.startswith("worker-")}
+    tick = os.sysconf("SC_CLK_TCK")
+    totals = collections.Counter()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue  # exited meanwhile
+        group, used = int(fields[2]), (int(fields[11]) + int(fields[12])) / tick
+        if group == web.process.pid:
+            totals["web"] += used
+        elif group in workers:
+            totals["celery"] += used
+        elif command.startswith("postgres:") and f" {stack.database_name} " in command:
+            totals["postgres"] += used
+        elif command.startswith("redis-server"):
+            totals["redis"] += used
+    return totals
+
+
+CPU_GROUPS = {"web": "web (gunicorn)", "celery": "Celery workers", "postgres": "PostgreSQL", "redis": "Redis"}
 
 
 def run_loadgen(url: str, size: int, clients: int, duration: float, tokens_file: str | None,
@@ -48,7 +81,7 @@ def throughput(stack: Stack, variants: dict[str, tuple[Web, str, str | None]], *
     is the ceiling every other variant is divided by, round by round.
     """
     lines, figures = [], {}
-    rows = []
+    rows, cpu_rows = [], []
     for size in sizes:
         results: dict[str, list[dict]] = {name: [] for name in variants}
         names = list(variants)
@@ -61,7 +94,12 @@ def throughput(stack: Stack, variants: dict[str, tuple[Web, str, str | None]], *
                 web, path, tokens = variants[name]
                 clear_round(stack)
                 stack.check_alive()
-                results[name].append(run_loadgen(web.url + path, size, clients, duration, tokens, payload))
+                before = cpu_seconds(stack, web)
+                result = run_loadgen(web.url + path, size, clients, duration, tokens, payload)
+                used = cpu_seconds(stack, web)
+                result["cpu_ms"] = {key: (used[key] - before[key]) * 1000 / max(1, result["requests"])
+                                    for key in CPU_GROUPS}
+                results[name].append(result)
         clear_round(stack)
         for name in names:
             runs = results[name]
@@ -77,6 +115,9 @@ def throughput(stack: Stack, variants: dict[str, tuple[Web, str, str | None]], *
                 "1.00 (ceiling)" if name == "reference" else f"{ratio:.2f}",
                 "" if name == "reference" else verdict(ratio is not None and ratio >= TARGET_RATIO),
             ])
+            cpu = {key: median([r["cpu_ms"][key] for r in runs]) for key in CPU_GROUPS}
+            cpu_rows.append([_size_label(size), name, *(f"{cpu[key]:.2f}" for key in CPU_GROUPS),
+                             f"{sum(cpu.values()):.2f}"])
     content = ("random bytes (generic binary: kind `other`, the sniffing's worst case)" if payload == "random"
                else "a photo-like JPEG padded to the size (kind `image`: the app's images worker makes a "
                     "thumbnail of each; the reference still publishes a task of kind `other`)")
@@ -85,6 +126,13 @@ def throughput(stack: Stack, variants: dict[str, tuple[Web, str, str | None]], *
                  f"the same round (target ≥ {TARGET_RATIO}).\n")
     lines.append(table(["size", "variant", "requests/s", "MB/s", "p50 ms", "p95 ms", "p99 ms", "errors",
                         "× ceiling", "target"], rows))
+    lines.append("\nCPU per request in the same rounds (ms, medians; from /proc: user + system time of each "
+                 "process group during the round ÷ requests answered). The Celery workers process the "
+                 "uploaded files meanwhile, as many as they manage (what is still queued is dropped after the "
+                 "round, so a faster variant shows less worker CPU per request); Redis is the whole server. "
+                 "On 2 cores a variant's requests/s is at most about 2,000 ÷ its total.\n")
+    lines.append(table(["size", "variant", *(f"{label} ms" for label in CPU_GROUPS.values()), "total ms"],
+                       cpu_rows))
     return "\n".join(lines), figures
 
 
