@@ -179,8 +179,9 @@ def main(argv=None) -> int:
             tree = export_revision(args.baseline_rev, stack.dir / "baseline")
             baseline = stack.start_web(source_dir=tree)
             variants[f"app @ {args.baseline_rev}"] = (baseline, uploads.UPLOAD_PATH, str(tokens_file))
+        baseline_tree = None
         if args.baseline_patch:
-            tree = copy_reverted(Path(args.baseline_patch), stack.dir / "before")
+            tree = baseline_tree = copy_reverted(Path(args.baseline_patch), stack.dir / "before")
             before = stack.start_web(source_dir=tree)
             variants["app before"] = (before, uploads.UPLOAD_PATH, str(tokens_file))
 
@@ -198,7 +199,8 @@ def main(argv=None) -> int:
         if "processing" in args.suites:
             emit("Processing throughput", processing.processing(
                 stack, rounds=args.processing_rounds, scale=args.processing_scale,
-                counts={"image": 2, "text": 2, "document": 2, "archive": 2} if args.smoke else None))
+                counts={"image": 2, "text": 2, "document": 2, "archive": 2} if args.smoke else None,
+                baseline=baseline_tree))
         if "e2e" in args.suites:
             emit("End to end: upload → processed", e2e.end_to_end(
                 stack, web, tokens[0], str(tokens_file), probes=args.probes, load_seconds=args.load_seconds,

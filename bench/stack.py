@@ -145,15 +145,22 @@ class Stack:
         web.wait_ready()
         return web
 
-    def start_workers(self) -> None:
-        """One Celery worker process per queue (``-c 1``), as production runs them."""
+    def start_workers(self, source_dir: Path = BASE_DIR) -> None:
+        """One Celery worker process per queue (``-c 1``), as production runs them (from another
+        tree: the code before a change)."""
         for queue in self.worker_queues:
             self._spawn(f"worker-{queue}", [
                 str(BIN_DIR / "celery"), "-A", "core", "worker", "-Q", queue, "--concurrency", "1",
                 "--hostname", f"bench-{queue}@%h", "--without-gossip", "--without-mingle",
                 "--loglevel", "WARNING",
-            ], self.env())
+            ], self.env(), cwd=source_dir)
         self.wait_workers()
+
+    def restart_workers(self, source_dir: Path = BASE_DIR) -> None:
+        """Stop the workers and start them again from ``source_dir``."""
+        for process in [p for p in self.processes if p.bench_name.startswith("worker-")]:
+            self.stop_process(process)
+        self.start_workers(source_dir)
 
     def wait_workers(self) -> None:
         from core.celery import app
