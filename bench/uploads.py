@@ -30,13 +30,13 @@ def clear_round(stack: Stack) -> None:
     shutil.rmtree(stack.media_root / "uploads", ignore_errors=True)
 
 
-def cpu_seconds(stack: Stack, web: Web) -> collections.Counter:
-    """CPU seconds (user + system) used so far by the variant's gunicorn (its process group), the
-    Celery workers, this database's PostgreSQL backends and the Redis server (shared with anything
-    else that uses it)."""
+def cpu_seconds(stack: Stack, web: Web) -> dict[int, tuple[str, float]]:
+    """CPU seconds (user + system) used so far, by process id, of the variant's gunicorn (its process
+    group), the Celery workers, this database's PostgreSQL backends and the Redis server (shared with
+    anything else that uses it), each with its group."""
     workers = {process.pid for process in stack.processes if process.bench_name.startswith("worker-")}
     tick = os.sysconf("SC_CLK_TCK")
-    totals = collections.Counter()
+    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -47,14 +47,23 @@ def cpu_seconds(stack: Stack, web: Web) -> collections.Counter:
             continue  # exited meanwhile
         group, used = int(fields[2]), (int(fields[11]) + int(fields[12])) / tick
         if group == web.process.pid:
-            totals["web"] += used
+            found[int(entry.name)] = ("web", used)
         elif group in workers:
-            totals["celery"] += used
+            found[int(entry.name)] = ("celery", used)
         elif command.startswith("postgres:") and f" {stack.database_name} " in command:
-            totals["postgres"] += used
+            found[int(entry.name)] = ("postgres", used)
         elif command.startswith("redis-server"):
-            totals["redis"] += used
-    return totals
+            found[int(entry.name)] = ("redis", used)
+    return found
+
+
+def cpu_used(before: dict, after: dict) -> collections.Counter:
+    """CPU seconds by group between two ``cpu_seconds``: processes started meanwhile count whole; those
+    that exited meanwhile (a database connection past its CONN_MAX_AGE) are missing."""
+    used = collections.Counter()
+    for pid, (group, seconds) in after.items():
+        used[group] += seconds - before.get(pid, (group, 0.0))[1]
+    return used
 
 
 CPU_GROUPS = {"web": "web (gunicorn)", "celery": "Celery workers", "postgres": "PostgreSQL", "redis": "Redis"}
@@ -96,9 +105,8 @@ def throughput(stack: Stack, variants: dict[str, tuple[Web, str, str | None]], *
                 stack.check_alive()
                 before = cpu_seconds(stack, web)
                 result = run_loadgen(web.url + path, size, clients, duration, tokens, payload)
-                used = cpu_seconds(stack, web)
-                result["cpu_ms"] = {key: (used[key] - before[key]) * 1000 / max(1, result["requests"])
-                                    for key in CPU_GROUPS}
+                used = cpu_used(before, cpu_seconds(stack, web))
+                result["cpu_ms"] = {key: used[key] * 1000 / max(1, result["requests"]) for key in CPU_GROUPS}
                 results[name].append(result)
         clear_round(stack)
         for name in names:
@@ -127,7 +135,8 @@ def throughput(stack: Stack, variants: dict[str, tuple[Web, str, str | None]], *
     lines.append(table(["size", "variant", "requests/s", "MB/s", "p50 ms", "p95 ms", "p99 ms", "errors",
                         "× ceiling", "target"], rows))
     lines.append("\nCPU per request in the same rounds (ms, medians; from /proc: user + system time of each "
-                 "process group during the round ÷ requests answered). The Celery workers process the "
+                 "process group during the round ÷ requests answered; a database connection replaced during the "
+                 "round after its CONN_MAX_AGE is missing). The Celery workers process the "
                  "uploaded files meanwhile, as many as they manage (what is still queued is dropped after the "
                  "round, so a faster variant shows less worker CPU per request); Redis is the whole server. "
                  "On 2 cores a variant's requests/s is at most about 2,000 ÷ its total.\n")
