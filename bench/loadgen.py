@@ -90,6 +90,7 @@ class Connection:
 
 
 PAYLOADS = ("random", "jpeg")
+RANDOM_PREFIX = b"bench-random\x00"
 
 
 def payload(kind: str, size: int) -> bytes:
@@ -99,7 +100,9 @@ def payload(kind: str, size: int) -> bytes:
         from .samples import jpeg_of_size
 
         return jpeg_of_size(size)
-    return os.urandom(size)
+    # Bare random bytes look like something to libmagic about once in a hundred (a DOS .COM
+    # executable, refused with 415 for a whole round, or audio); behind this prefix they never do.
+    return (RANDOM_PREFIX + os.urandom(size))[:size]
 
 
 async def run_load(url: str, tokens: list[str | None], size: int, clients: int, duration: float,
