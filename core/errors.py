@@ -69,11 +69,6 @@ class Conflict(ApiError):
     default_detail = "The request conflicts with the resource's current state."
 
 
-class ServiceUnavailable(ApiError):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_code = "unavailable"
-    default_detail = "The service is temporarily unavailable."
-
 
 def _validation_errors(detail) -> dict:
     if isinstance(detail, dict):

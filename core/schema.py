@@ -20,18 +20,14 @@ def _error(description: str) -> OpenApiResponse:
     return OpenApiResponse(response=ErrorSerializer, description=description)
 
 
-ERROR_RESPONSES = {
-    400: _error("invalid, malformed_request"),
-    401: _error("not_authenticated, token_not_valid, authentication_failed"),
-    429: _error("throttled (Retry-After header set)"),
-}
+# Errors particular to some operations. Those any operation can answer (401,
+# 429, 500, and 400/415 where there is a body or a query) are added to every
+# operation by api.schema.add_error_responses.
 FILE_ERROR_RESPONSES = {
-    **ERROR_RESPONSES,
     403: _error("permission_denied, file_blocked"),
     404: _error("not_found: unknown id or another user's file"),
 }
 UPLOAD_ERROR_RESPONSES = {
-    **ERROR_RESPONSES,
     400: _error("invalid, file_required, empty_file, malformed_request"),
     413: _error("file_too_large, quota_exceeded"),
     415: _error("unsupported_file_type, unsupported_media_type"),

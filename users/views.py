@@ -5,8 +5,6 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt import views as jwt_views
 
-from core.schema import ERROR_RESPONSES
-
 from . import selectors, services
 from .serializers import LogoutSerializer, MeSerializer, RegisterSerializer
 
@@ -16,7 +14,7 @@ class AuthThrottleMixin:
     throttle_scope = "auth"
 
 
-@extend_schema(responses={201: RegisterSerializer, **ERROR_RESPONSES})
+@extend_schema(responses={201: RegisterSerializer})
 class RegisterView(AuthThrottleMixin, generics.CreateAPIView):
     """Create an account; answers the new user without tokens."""
 
@@ -42,7 +40,7 @@ class TokenRefreshView(AuthThrottleMixin, jwt_views.TokenRefreshView):
 class LogoutView(APIView):
     """Blacklist the caller's refresh token."""
 
-    @extend_schema(request=LogoutSerializer, responses={205: None, **ERROR_RESPONSES})
+    @extend_schema(request=LogoutSerializer, responses={205: None})
     def post(self, request):
         serializer = LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -53,7 +51,7 @@ class LogoutView(APIView):
 class MeView(APIView):
     """The caller's account, quota usage and upload limits."""
 
-    @extend_schema(responses={200: MeSerializer, **ERROR_RESPONSES})
+    @extend_schema(responses={200: MeSerializer})
     def get(self, request):
         user = request.user
         data = {
