@@ -55,7 +55,7 @@ class UploadView(APIView):
             earlier = services.file_by_idempotency_key(owner=request.user, key=key)
             if earlier is not None:
                 return self._created(request, earlier)
-        self._check_content_length(request)
+        self._refuse_before_reading(request)
         handler = CheckingUploadHandler(request._request, max_size=settings.FILES_MAX_UPLOAD_SIZE)
         request._request.upload_handlers = [handler, *request._request.upload_handlers]
         try:
@@ -84,7 +84,7 @@ class UploadView(APIView):
                 f"Must be 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} characters."]})
         return key
 
-    def _check_content_length(self, request) -> None:
+    def _refuse_before_reading(self, request) -> None:
         """Refuse before reading the body what cannot be a legal upload."""
         if not request.content_type.startswith("multipart/form-data"):
             raise UnsupportedMediaType(request.content_type or "(none)",

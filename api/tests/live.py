@@ -90,17 +90,22 @@ def gunicorn_server(*, var_dir: Path, media_root: Path, env: dict | None = None,
 
 
 def _wait_until_live(process: subprocess.Popen, server: LiveServer) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
+    wait_for_http(process, f"{server.url}/health/live/", server.log_tail, "gunicorn")
+
+
+def wait_for_http(process: subprocess.Popen, url: str, log_tail, name: str, timeout: float = STARTUP_TIMEOUT) -> None:
+    """Wait until ``url`` answers 200; fail with the log's tail if ``process`` exits or time runs out."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{server.log_tail()}")
+            raise RuntimeError(f"{name} exited with {process.returncode}:\n{log_tail()}")
         try:
-            if requests.get(f"{server.url}/health/live/", timeout=10).status_code == 200:
+            if requests.get(url, timeout=10).status_code == 200:
                 return
         except requests.ConnectionError:
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer within {STARTUP_TIMEOUT}s:\n{server.log_tail()}")
+    raise RuntimeError(f"{name} did not answer {url} within {timeout}s:\n{log_tail()}")
 
 
 def _stop(process: subprocess.Popen) -> None:

@@ -14,7 +14,7 @@ import pytest
 import requests
 from django.conf import settings
 
-from api.tests.live import free_port
+from api.tests.live import free_port, wait_for_http
 from files.tests import samples
 
 pytestmark = pytest.mark.e2e
@@ -42,16 +42,7 @@ def test_make_run_default_serves_and_processes_on_sqlite_and_filesystem_broker(t
                                  stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            assert serve.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
-            try:
-                if requests.get(f"{base}/health/ready/", timeout=10).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.3)
+        wait_for_http(serve, f"{base}/health/ready/", log.read_text, "manage.py serve", timeout=START_TIMEOUT)
         printed = log.read_text()
         assert "sqlite3 database, filesystem broker" in printed
         for line in (f"API:    {base}/api/v1/", f"Docs:   {base}/api/docs/", f"Admin:  {base}/admin/"):
