@@ -14,13 +14,13 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tarfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
+
+from scripts.check_services import reachable
 
 from .stack import BASE_DIR, Stack
 
@@ -75,15 +75,6 @@ def parse_args(argv=None):
     if unknown:
         parser.error(f"unknown suites: {sorted(unknown)}")
     return args
-
-
-def reachable(url: str, port: int) -> bool:
-    parts = urlsplit(url)
-    try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or port), timeout=2):
-            return True
-    except OSError:
-        return False
 
 
 def machine() -> str:
