@@ -4,26 +4,47 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-INSTALLED := $(VENV)/.installed
+# Stamps: the runtime lock (make run) and the runtime + dev lock (make test).
+INSTALLED := $(VENV)/.installed-base
+INSTALLED_DEV := $(VENV)/.installed-dev
+PIP := $(BIN)/python -m pip install -q --disable-pip-version-check --require-hashes --no-deps
+PIP_VERSION := 26.3
 
 # Tests run against the local PostgreSQL and Redis (override to point elsewhere).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/uploads
 TEST_REDIS_URL ?= redis://127.0.0.1:6379
 
-.PHONY: run test lint bench deps system-deps clean
+.PHONY: run test lint bench deps dev-deps lock system-deps clean
 
-$(INSTALLED): pyproject.toml constraints.txt
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip > $(VENV)/pip.log 2>&1 \
+$(BIN)/python:
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check pip==$(PIP_VERSION) > $(VENV)/pip.log 2>&1 \
 		|| { cat $(VENV)/pip.log; exit 1; }
-	@$(BIN)/python scripts/requirements.py --dev > $(VENV)/requirements.txt
-	@echo "Installing the pinned dependencies into $(VENV) (log: $(VENV)/pip.log)"
-	@$(BIN)/python -m pip install -q --disable-pip-version-check -r $(VENV)/requirements.txt -c constraints.txt \
-		> $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
+
+# Every package, transitive ones included, at the version and hash of the lock.
+$(INSTALLED): requirements/base.txt | $(BIN)/python
+	@echo "Installing the runtime lock into $(VENV) (log: $(VENV)/pip.log)"
+	@$(PIP) -r requirements/base.txt > $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
 	@$(BIN)/python -c "import django, celery, rest_framework"
 	@touch $@
 
+$(INSTALLED_DEV): requirements/dev.txt $(INSTALLED)
+	@echo "Installing the dev lock into $(VENV) (log: $(VENV)/pip.log)"
+	@$(PIP) -r requirements/dev.txt > $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
+	@$(BIN)/python -c "import pytest, pytest_django"
+	@touch $@
+
 deps: $(INSTALLED)
+
+dev-deps: $(INSTALLED_DEV)
+
+# Regenerate both locks from pyproject.toml with uv's resolver (registry only, hashed).
+# The runtime lock is constrained by the dev lock, so the two agree on every version.
+lock: $(INSTALLED_DEV)
+	$(BIN)/uv pip compile -q pyproject.toml --extra dev --python-version 3.11 --generate-hashes \
+		--no-emit-index-url -o requirements/dev.txt
+	$(BIN)/uv pip compile -q pyproject.toml --python-version 3.11 --generate-hashes \
+		--no-emit-index-url -c requirements/dev.txt -o requirements/base.txt
 
 system-deps:
 	@scripts/system-deps.sh
@@ -34,10 +55,10 @@ run: $(INSTALLED)
 	@$(BIN)/python manage.py ensure_superuser
 	@$(BIN)/python manage.py serve
 
-lint: $(INSTALLED)
+lint: $(INSTALLED_DEV)
 	$(BIN)/ruff check .
 
-test: $(INSTALLED) system-deps
+test: $(INSTALLED_DEV) system-deps
 	@$(BIN)/python scripts/check_services.py $(TEST_DATABASE_URL) $(TEST_REDIS_URL)
 	$(BIN)/ruff check .
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL)/15 \
@@ -45,7 +66,7 @@ test: $(INSTALLED) system-deps
 
 # Benchmarks on loopback (own database uploads_bench, Redis db 12), < 10 min on 2 cores;
 # prints Markdown tables and records them in bench/README.md. BENCH_ARGS adds flags.
-bench: $(INSTALLED)
+bench: $(INSTALLED_DEV)
 	@$(BIN)/python scripts/check_services.py $(TEST_DATABASE_URL) $(TEST_REDIS_URL)
 	$(BIN)/python -m bench.run --write-readme $(BENCH_ARGS)
 

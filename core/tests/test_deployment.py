@@ -243,7 +243,9 @@ def test_image_is_slim_python_311_non_root_with_libmagic_and_a_healthcheck():
     assert "libmagic1" in final
     assert not re.search(r"\b(gcc|g\+\+|build-essential|python3-dev|libpq-dev)\b", final)
     assert re.search(r"^HEALTHCHECK\s", final, flags=re.MULTILINE)
-    assert "scripts/requirements.py" in dockerfile, "dependencies come from the pyproject pins"
+    installs_the_lock = r"--require-hashes .*-r \"requirements/\$\{REQUIREMENTS\}\.txt\""
+    assert re.search(installs_the_lock, dockerfile), "the image installs the lock make run and make test install"
+    assert "ARG REQUIREMENTS=base" in dockerfile
 
 
 
