@@ -13,6 +13,8 @@ PIP_VERSION := 26.3
 # Tests run against the local PostgreSQL and Redis (override to point elsewhere).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/uploads
 TEST_REDIS_URL ?= redis://127.0.0.1:6379
+TEST_BROKER_URL ?= $(TEST_REDIS_URL)/15
+TEST_CACHE_URL ?= $(TEST_REDIS_URL)/14
 
 .PHONY: run test lint bench deps dev-deps lock system-deps clean
 
@@ -61,8 +63,8 @@ lint: $(INSTALLED_DEV)
 test: $(INSTALLED_DEV) system-deps
 	@$(BIN)/python scripts/check_services.py $(TEST_DATABASE_URL) $(TEST_REDIS_URL)
 	$(BIN)/ruff check .
-	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL)/15 \
-	REDIS_CACHE_URL=$(TEST_REDIS_URL)/14 $(BIN)/pytest
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
+	REDIS_CACHE_URL=$(TEST_CACHE_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
 # Benchmarks on loopback (own database uploads_bench, Redis db 12), < 10 min on 2 cores;
 # prints Markdown tables and records them in bench/README.md. BENCH_ARGS adds flags.
