@@ -1,10 +1,32 @@
-"""Schema post-processing: the errors every operation can answer, in the envelope.
+"""The schema's error pieces: the envelope's component, and the errors every operation can answer.
 
-Views declare the errors that are particular to them (``core.schema``); the
-ones any endpoint can give — a bad or missing token, throttling, a crash, a
-malformed or mistyped body — are added here once, so no operation's list of
-responses can forget them.
+Views declare the errors particular to them with ``error_response`` (the
+upload domain's are in ``files.schema``); the ones any endpoint can give — a
+bad or missing token, throttling, a crash, a malformed or mistyped body — are
+added by the post-processing hook, so no operation's list of responses can
+forget them.
 """
+
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+ErrorSerializer = inline_serializer(
+    name="Error",
+    fields={
+        "code": serializers.CharField(help_text="Stable, machine-readable error code."),
+        "detail": serializers.CharField(help_text="What went wrong, for people."),
+        "errors": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()),
+            help_text="Field name -> messages, for validation errors; empty otherwise.",
+        ),
+    },
+)
+
+
+def error_response(description: str) -> OpenApiResponse:
+    """An operation's own error response (``{status: error_response("code: when")}``)."""
+    return OpenApiResponse(response=ErrorSerializer, description=description)
+
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 HTTP_METHODS = {"get", "put", "post", "patch", "delete", "head", "options", "trace"}
@@ -21,7 +43,7 @@ BODY_ERRORS = {
 QUERY_ERRORS = {"400": "invalid: a query parameter is not valid"}
 
 
-def _error_response(description: str) -> dict:
+def _error_response_object(description: str) -> dict:
     return {"content": {"application/json": {"schema": ERROR_REF}}, "description": description}
 
 
@@ -38,7 +60,7 @@ def add_error_responses(result, generator, request, public):
             if any(p.get("in") == "query" for p in operation.get("parameters", [])):
                 wanted = {**QUERY_ERRORS, **wanted}
             for status, description in wanted.items():
-                responses.setdefault(status, _error_response(description))
+                responses.setdefault(status, _error_response_object(description))
             operation["responses"] = dict(sorted(responses.items()))
     schemes = result.get("components", {}).get("securitySchemes", {})
     if "jwtAuth" in schemes:

@@ -81,8 +81,8 @@ def _get(web: Web, path: str, token: str) -> tuple[int, float, bytes]:
 
 def _paths(owner) -> dict[str, str]:
     """The four requests: first and middle page, by page number and by cursor."""
+    from api.pagination import PAGE_SIZE, encode_cursor
     from files.models import File
-    from files.pagination import PAGE_SIZE, encode_cursor
 
     matching = File.objects.filter(owner=owner, status="processed", kind="image")
     count = matching.count()

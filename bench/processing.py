@@ -80,7 +80,7 @@ def _pipeline(stack: Stack, owner, case: Case, source: Path, sha256: str) -> flo
     from django.utils import timezone
 
     from files.models import File, Status
-    from files.services import enqueue_processing
+    from files.publishing import enqueue_processing
 
     records = []
     for _ in range(case.count):

@@ -1,14 +1,12 @@
-"""The Celery application, its queues, and the one function that routes a file.
+"""The Celery application: configured from Django's settings (``CELERY_*``), tasks autodiscovered.
 
-A worker started with ``-Q images`` consumes only the ``images`` queue, so the
-routing decision made here is the whole story of which worker sees which file.
+Which queue a file goes to is decided in ``files.publishing``.
 """
 
 import os
 
 from celery import Celery
 from celery.signals import task_postrun, task_prerun
-from django.conf import settings
 from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
@@ -32,13 +30,3 @@ def _recycle_database_connections(task=None, **kwargs) -> None:
     """
     if task is not None and not getattr(task.request, "is_eager", False):
         close_old_connections()
-
-
-def queue_for_kind(kind: str) -> str:
-    """The queue that processes files of ``kind`` (``FILES_QUEUE_BY_KIND``)."""
-    return settings.FILES_QUEUE_BY_KIND.get(kind, settings.FILES_DEFAULT_QUEUE)
-
-
-def file_queues() -> list[str]:
-    """Every queue files are routed to, default first (what ``-Q`` takes for one worker of all)."""
-    return [queue.name for queue in settings.CELERY_TASK_QUEUES]

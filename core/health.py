@@ -6,6 +6,8 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import JsonResponse
 
+from api.errors import error_response
+
 from .celery import app as celery_app
 from .storage import storage_check
 
@@ -45,9 +47,6 @@ def ready(request):
             results[name] = "unavailable"
             down.append(name)
     if down:
-        return JsonResponse(
-            {"code": "unavailable", "detail": f"Not ready: {', '.join(down)} unavailable.", "errors": {
-                name: [state] for name, state in results.items()}},
-            status=503,
-        )
+        return error_response(503, detail=f"Not ready: {', '.join(down)} unavailable.",
+                              errors={name: [state] for name, state in results.items()})
     return JsonResponse(results)

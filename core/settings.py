@@ -14,6 +14,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
+from files.enums import Kind
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -61,7 +63,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "core.middleware.ApiErrorEnvelopeMiddleware",
+    "api.middleware.ApiErrorEnvelopeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -172,10 +174,10 @@ elif STORAGE_BACKEND != "local":
 
 FILES_MAX_UPLOAD_SIZE = env.int("FILES_MAX_UPLOAD_SIZE", default=104_857_600)
 FILES_USER_QUOTA = env.int("FILES_USER_QUOTA", default=1_073_741_824)
-FILES_ALLOWED_KINDS = env.list("FILES_ALLOWED_KINDS", default=["image", "text", "document", "archive", "other"])
-# kind -> Celery queue; kinds not named here go to the default queue.
+FILES_ALLOWED_KINDS = env.list("FILES_ALLOWED_KINDS", default=list(Kind.values))
+# kind -> Celery queue (files.publishing routes by it); kinds not named here go to the default queue.
 FILES_QUEUE_BY_KIND = env.dict(
-    "FILES_QUEUE_BY_KIND", default={"image": "images", "document": "documents"}
+    "FILES_QUEUE_BY_KIND", default={Kind.IMAGE.value: "images", Kind.DOCUMENT.value: "documents"}
 )
 FILES_DEFAULT_QUEUE = env.str("FILES_DEFAULT_QUEUE", default="default")
 FILES_MAX_PROCESSING_ATTEMPTS = env.int("FILES_MAX_PROCESSING_ATTEMPTS", default=5)
@@ -257,10 +259,9 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "files.pagination.FilePagination",
-    "PAGE_SIZE": 20,
-    "EXCEPTION_HANDLER": "core.errors.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.UserRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.NumberedPagination",
+    "EXCEPTION_HANDLER": "api.exception_handlers.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "auth": env.str("THROTTLE_AUTH", default="20/min"),
         "upload": env.str("THROTTLE_UPLOAD", default="600/min"),
@@ -292,7 +293,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True},
-    "ENUM_NAME_OVERRIDES": {"FileStatusEnum": "files.models.Status", "FileKindEnum": "files.models.Kind"},
+    "ENUM_NAME_OVERRIDES": {"FileStatusEnum": "files.enums.Status", "FileKindEnum": "files.enums.Kind"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_error_responses",

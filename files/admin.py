@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 
-from core.errors import Conflict
+from core.exceptions import Conflict
 
 from . import services
 from .models import File

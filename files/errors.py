@@ -1,8 +1,8 @@
-"""The upload domain's API errors, each with its stable code."""
+"""The upload domain's errors, each with its stable code (no DRF: services, admin and workers raise them)."""
 
-from rest_framework import status
+from http import HTTPStatus
 
-from core.errors import ApiError
+from core.exceptions import ApplicationError
 
 
 def human_size(size: int) -> str:
@@ -13,21 +13,21 @@ def human_size(size: int) -> str:
     raise AssertionError("unreachable")
 
 
-class FileRequired(ApiError):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "file_required"
-    default_detail = "Send the file as multipart/form-data in the field 'file'."
+class FileRequired(ApplicationError):
+    status = HTTPStatus.BAD_REQUEST
+    code = "file_required"
+    detail = "Send the file as multipart/form-data in the field 'file'."
 
 
-class EmptyFile(ApiError):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "empty_file"
-    default_detail = "The file is empty (0 bytes)."
+class EmptyFile(ApplicationError):
+    status = HTTPStatus.BAD_REQUEST
+    code = "empty_file"
+    detail = "The file is empty (0 bytes)."
 
 
-class FileTooLarge(ApiError):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "file_too_large"
+class FileTooLarge(ApplicationError):
+    status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    code = "file_too_large"
 
     def __init__(self, *, limit: int, size: int | None = None):
         if size is None:
@@ -37,9 +37,9 @@ class FileTooLarge(ApiError):
         super().__init__(detail)
 
 
-class QuotaExceeded(ApiError):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "quota_exceeded"
+class QuotaExceeded(ApplicationError):
+    status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    code = "quota_exceeded"
 
     def __init__(self, *, used: int, limit: int, size: int | None = None):
         remaining = max(limit - used, 0)
@@ -48,12 +48,13 @@ class QuotaExceeded(ApiError):
                          f"{human_size(limit)} quota is left.")
 
 
-class UnsupportedFileType(ApiError):
-    status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
-    default_code = "unsupported_file_type"
+class UnsupportedFileType(ApplicationError):
+    status = HTTPStatus.UNSUPPORTED_MEDIA_TYPE
+    code = "unsupported_file_type"
+    detail = "Files of this type are not accepted."
 
 
-class FileBlocked(ApiError):
-    status_code = status.HTTP_403_FORBIDDEN
-    default_code = "file_blocked"
-    default_detail = "This file has been blocked by a moderator."
+class FileBlocked(ApplicationError):
+    status = HTTPStatus.FORBIDDEN
+    code = "file_blocked"
+    detail = "This file has been blocked by a moderator."

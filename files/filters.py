@@ -4,7 +4,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
-from rest_framework.filters import OrderingFilter
 
 from .models import File, Kind, Status
 
@@ -71,15 +70,3 @@ class FileFilter(filters.FilterSet):
     class Meta:
         model = File
         fields = ["status", "kind", "processed", "content_type", "sha256"]
-
-
-class StableOrderingFilter(OrderingFilter):
-    """The requested ordering with ``id`` as the last key (in the first key's
-    direction), so rows that tie on size or name never repeat or go missing
-    between pages."""
-
-    def get_ordering(self, request, queryset, view):
-        ordering = list(super().get_ordering(request, queryset, view) or [])
-        if ordering and not any(term.lstrip("-") in ("id", "pk") for term in ordering):
-            ordering.append("-id" if ordering[0].startswith("-") else "id")
-        return ordering

@@ -4,25 +4,12 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from .enums import Kind, Status
+
 
 def storage_name(instance: "File", filename: str) -> str:
     """Where a file's bytes live: generated from its id, never the client's name."""
     return f"uploads/{instance.id.hex[:2]}/{instance.id.hex}"
-
-
-class Kind(models.TextChoices):
-    IMAGE = "image"
-    TEXT = "text"
-    DOCUMENT = "document"
-    ARCHIVE = "archive"
-    OTHER = "other"
-
-
-class Status(models.TextChoices):
-    PENDING = "pending"
-    PROCESSING = "processing"
-    PROCESSED = "processed"
-    FAILED = "failed"
 
 
 class File(models.Model):
@@ -70,3 +57,9 @@ class File(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.id})"
+
+    @staticmethod
+    def status_fields(status: Status, **fields) -> dict:
+        """The fields of an UPDATE that moves a file to ``status``: ``processed`` is derived here and only here."""
+        now = fields.pop("now", None) or timezone.now()
+        return {"status": status, "processed": status == Status.PROCESSED, "status_changed_at": now, **fields}

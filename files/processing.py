@@ -6,25 +6,38 @@ cannot finish a file twice, and the sweeper resolves what a lost task left.
 """
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .models import File, Status
+from .enums import Status
+from .models import File
 from .processors import ProcessingError, Source, processor_for
+from .publishing import enqueue_processing
 
 logger = logging.getLogger(__name__)
 
 
-class Claim:
-    """Outcomes of ``file_claim`` other than a claimed file."""
+class Claim(StrEnum):
+    """How ``file_claim`` ended (the task returns it)."""
 
+    CLAIMED = "claimed"
     GONE = "gone"  # deleted, or already finished
     BUSY = "busy"  # another task holds a fresh claim
     EXHAUSTED = "exhausted"  # failed after too many attempts
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """The outcome of ``file_claim``, with the claimed file when there is one."""
+
+    outcome: Claim
+    record: File | None = None
 
 
 def stale_before():
@@ -32,22 +45,21 @@ def stale_before():
     return timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
 
 
-def file_claim(*, file_id, task_id: str):
-    """Move the file to ``processing`` for ``task_id`` and return it, or a Claim outcome.
+def file_claim(*, file_id, task_id: str) -> ClaimResult:
+    """Move the file to ``processing`` for ``task_id``: the claimed file, or why not.
 
     A file is claimable when pending, when its claim is this very task's
     (a redelivery after the worker died), or when its claim is stale.
     """
-    now = timezone.now()
     claimable = Q(status=Status.PENDING) | Q(status=Status.PROCESSING) & (
         Q(claimed_by=task_id) | Q(status_changed_at__lt=stale_before())
     )
     claimed = File.objects.filter(claimable, pk=file_id).update(
-        status=Status.PROCESSING, claimed_by=task_id, status_changed_at=now, attempts=F("attempts") + 1,
+        **File.status_fields(Status.PROCESSING, claimed_by=task_id, attempts=F("attempts") + 1),
     )
     if not claimed:
         exists = File.objects.filter(pk=file_id, status=Status.PROCESSING).exists()
-        return Claim.BUSY if exists else Claim.GONE
+        return ClaimResult(Claim.BUSY if exists else Claim.GONE)
     # A second query rather than UPDATE … RETURNING through raw SQL: the ORM
     # keeps this portable to the embedded SQLite mode (make run).
     record = File.objects.get(pk=file_id)
@@ -55,8 +67,8 @@ def file_claim(*, file_id, task_id: str):
         file_fail(record=record, task_id=task_id,
                   error=f"Processing was attempted {record.attempts - 1} times without finishing; "
                         "reprocess the file to try again.")
-        return Claim.EXHAUSTED
-    return record
+        return ClaimResult(Claim.EXHAUSTED)
+    return ClaimResult(Claim.CLAIMED, record)
 
 
 def file_process(*, record: File, task_id: str) -> bool:
@@ -92,15 +104,15 @@ def file_fail(*, record: File, task_id: str, error: str) -> bool:
 def file_release(*, file_id, task_id: str) -> None:
     """Give the claim back (before a retry), so the file is pending again."""
     File.objects.filter(pk=file_id, status=Status.PROCESSING, claimed_by=task_id).update(
-        status=Status.PENDING, claimed_by="", status_changed_at=timezone.now()
+        **File.status_fields(Status.PENDING, claimed_by="")
     )
 
 
-def _finish(record: File, task_id: str, status: str, *, result=None, error=None, thumbnail="") -> bool:
+def _finish(record: File, task_id: str, status: Status, *, result=None, error=None, thumbnail="") -> bool:
     now = timezone.now()
     finished = File.objects.filter(pk=record.pk, status=Status.PROCESSING, claimed_by=task_id).update(
-        status=status, processed=status == Status.PROCESSED, processed_at=now if status == Status.PROCESSED else None,
-        status_changed_at=now, result=result, error=error, thumbnail=thumbnail, claimed_by="",
+        **File.status_fields(status, now=now, processed_at=now if status == Status.PROCESSED else None,
+                             result=result, error=error, thumbnail=thumbnail, claimed_by=""),
     )
     return bool(finished)
 
@@ -119,8 +131,6 @@ def files_sweep() -> dict:
     publish was lost (broker down at upload time); processing for longer than
     the hard time limit means the worker died. Returns counts for logs.
     """
-    from .services import enqueue_processing
-
     now = timezone.now()
     pending_before = now - timedelta(seconds=settings.FILES_SWEEP_PENDING_AFTER)
     requeued = 0
@@ -133,11 +143,11 @@ def files_sweep() -> dict:
 
     stuck = File.objects.filter(status=Status.PROCESSING, status_changed_at__lt=stale_before())
     exhausted = stuck.filter(attempts__gte=settings.FILES_MAX_PROCESSING_ATTEMPTS).update(
-        status=Status.FAILED, processed=False, claimed_by="", status_changed_at=now,
-        error="Processing did not finish in time; reprocess the file to try again.",
+        **File.status_fields(Status.FAILED, now=now, claimed_by="",
+                             error="Processing did not finish in time; reprocess the file to try again."),
     )
     retry = list(stuck.only("id", "kind"))
-    stuck.update(status=Status.PENDING, claimed_by="", status_changed_at=now)
+    stuck.update(**File.status_fields(Status.PENDING, now=now, claimed_by=""))
     for record in retry:
         requeued += enqueue_processing(record)
     return {"requeued": requeued, "failed": exhausted}

@@ -1,9 +1,13 @@
 """Owner-scoped reads: the one place that decides which files a user can see."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from .models import File
 
@@ -24,3 +28,9 @@ def file_get(*, owner, file_id) -> File:
         return get_object_or_404(file_list(owner=owner), pk=file_id)
     except ValidationError as exc:
         raise Http404("No file has this id.") from exc
+
+
+def file_by_idempotency_key(*, owner, key: str) -> File | None:
+    """The file ``owner`` created with ``key`` within the idempotency window."""
+    since = timezone.now() - timedelta(seconds=settings.FILES_IDEMPOTENCY_TTL)
+    return File.objects.filter(owner=owner, idempotency_key=key, uploaded_at__gte=since).first()

@@ -15,12 +15,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core.errors import Conflict
+from core.exceptions import Conflict
 from core.storage import STORAGE_ERRORS
 
+from .enums import Status
 from .errors import EmptyFile, FileRequired, FileTooLarge, QuotaExceeded, UnsupportedFileType
-from .models import File, Status
+from .models import File
 from .names import safe_display_name
+from .publishing import enqueue_processing
+from .selectors import file_by_idempotency_key
 from .sniffing import name_claims_other_type, sniff
 from .uploads import StreamedFacts
 
@@ -33,12 +36,6 @@ def quota_check(*, user, incoming: int) -> None:
     limit = settings.FILES_USER_QUOTA
     if limit and user.storage_used + incoming > limit:
         raise QuotaExceeded(used=user.storage_used, limit=limit, size=incoming)
-
-
-def file_by_idempotency_key(*, owner, key: str) -> File | None:
-    """The file ``owner`` created with ``key`` within the idempotency window."""
-    since = timezone.now() - timedelta(seconds=settings.FILES_IDEMPOTENCY_TTL)
-    return File.objects.filter(owner=owner, idempotency_key=key, uploaded_at__gte=since).first()
 
 
 def file_create(*, owner, upload: UploadedFile | None, facts: StreamedFacts | None,
@@ -112,25 +109,6 @@ def _release_expired_key(*, owner, key: str) -> None:
     File.objects.filter(owner=owner, idempotency_key=key, uploaded_at__lt=since).update(idempotency_key=None)
 
 
-def enqueue_processing(record: File) -> bool:
-    """Publish the processing task on the file's queue; never raises.
-
-    When the broker is unreachable the file stays ``pending`` and the sweeper
-    publishes it later, so an upload never fails or hangs on the broker.
-    """
-    from core.celery import queue_for_kind
-
-    from .tasks import process_file
-
-    try:
-        process_file.apply_async(args=[str(record.pk)], queue=queue_for_kind(record.kind), retry=False)
-    except Exception:
-        logger.warning("Could not publish processing of file %s; the sweeper will retry.", record.pk,
-                       exc_info=True)
-        return False
-    return True
-
-
 def file_delete(*, record: File) -> None:
     """Delete the row, give the bytes back to the quota, then remove the stored bytes."""
     names = [n for n in (record.file.name, record.thumbnail.name) if n]
@@ -152,12 +130,11 @@ def _remove_stored(storage, names: list[str]) -> None:
 
 def file_reprocess(*, record: File) -> File:
     """Queue ``record`` for processing again; Conflict while it is being processed."""
-    now = timezone.now()
     old_thumbnail = record.thumbnail.name
     with transaction.atomic():
         updated = File.objects.filter(pk=record.pk).exclude(status=Status.PROCESSING).update(
-            status=Status.PENDING, processed=False, processed_at=None, error=None, result=None,
-            thumbnail="", attempts=0, claimed_by="", status_changed_at=now,
+            **File.status_fields(Status.PENDING, processed_at=None, error=None, result=None,
+                                 thumbnail="", attempts=0, claimed_by=""),
         )
         if not updated:
             raise Conflict("The file is being processed; try again when it is done.")

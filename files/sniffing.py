@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 import magic
 
+from .enums import Kind
 from .processors import kind_for
 from .processors.text import detect_encoding
 
 HEAD_SIZE = 16 * 1024
-# libmagic's text tests scan the whole buffer (2.3 ms for 16 KB of text); every
+# libmagic's text tests scan the whole buffer (slow on 16 KB of text, see bench/README.md); every
 # signature we act on sits in the first few hundred bytes.
 MAGIC_BYTES = 8 * 1024
 
@@ -46,7 +47,7 @@ _magic = magic.Magic(mime=True)
 @dataclass(frozen=True)
 class Sniffed:
     content_type: str
-    kind: str
+    kind: Kind
     executable: bool = False
     script: bool = False
 
@@ -55,7 +56,7 @@ def sniff(head: bytes) -> Sniffed:
     """What the bytes are, from their first ``HEAD_SIZE`` bytes."""
     content_type = _magic.from_buffer(head[:MAGIC_BYTES]) if head else "application/x-empty"
     if content_type in EXECUTABLE_TYPES:
-        return Sniffed(content_type, "other", executable=True)
+        return Sniffed(content_type, Kind.OTHER, executable=True)
     if content_type in ("application/octet-stream", "application/x-empty", "text/plain") or (
         content_type.startswith("text/") and content_type not in SCRIPT_TYPES
     ):

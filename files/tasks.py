@@ -1,4 +1,9 @@
-"""Celery tasks: thin wrappers that load a row and call the pipeline."""
+"""Celery tasks: thin wrappers that load a row and call the pipeline.
+
+``files.publishing`` publishes them by name; acknowledgement after the task
+(``acks_late``, ``reject_on_worker_lost``) is set once, in the CELERY_TASK_*
+settings, for every task.
+"""
 
 import logging
 import random
@@ -20,15 +25,16 @@ RETRY_BASE_SECONDS = 2
 RETRY_MAX_SECONDS = 300
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
+@shared_task(bind=True, max_retries=None)
 def process_file(self, file_id: str) -> str:
     """Process one file; idempotent, safe to run twice or after a worker died."""
     task_id = self.request.id or "eager"
     queue = (self.request.delivery_info or {}).get("routing_key")
     logger.info("Processing file %s from queue %s (attempt of task %s)", file_id, queue, task_id)
-    claimed = processing.file_claim(file_id=file_id, task_id=task_id)
-    if isinstance(claimed, str):
-        return claimed
+    claim = processing.file_claim(file_id=file_id, task_id=task_id)
+    if claim.record is None:
+        return claim.outcome.value
+    claimed = claim.record
     try:
         processing.file_process(record=claimed, task_id=task_id)
     except SoftTimeLimitExceeded:

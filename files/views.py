@@ -8,23 +8,22 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ParseError, UnsupportedMediaType, ValidationError
+from rest_framework.exceptions import NotFound, UnsupportedMediaType, ValidationError
 from rest_framework.filters import SearchFilter
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.schema import CONFLICT_RESPONSE, FILE_ERROR_RESPONSES, UPLOAD_ERROR_RESPONSES
+from api.pagination import StableOrderingFilter, paginator_for
+from api.throttling import ScopedRateThrottle, UserRateThrottle
 from core.storage import local_path_available, open_stream, presigned_download_url
-from core.throttling import ScopedRateThrottle, UserRateThrottle
 
 from . import selectors, services
 from .errors import FileBlocked, FileRequired, FileTooLarge
-from .filters import FileFilter, StableOrderingFilter
+from .filters import FileFilter
 from .models import File
-from .pagination import paginator_for
+from .parsers import CheckedMultiPartParser
+from .schema import CONFLICT_RESPONSE, FILE_ERROR_RESPONSES, UPLOAD_ERROR_RESPONSES
 from .serializers import FileSerializer, UploadSerializer
-from .uploads import CheckingUploadHandler
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
 # Room for the multipart framing and small form fields around the file.
@@ -34,7 +33,7 @@ MULTIPART_OVERHEAD = 64 * 1024
 class UploadView(APIView):
     """Store one file (multipart field ``file``) and answer 201 before it is processed."""
 
-    parser_classes = [MultiPartParser]
+    parser_classes = [CheckedMultiPartParser]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "upload"
 
@@ -52,20 +51,17 @@ class UploadView(APIView):
     def post(self, request):
         key = self._idempotency_key(request)
         if key:
-            earlier = services.file_by_idempotency_key(owner=request.user, key=key)
+            earlier = selectors.file_by_idempotency_key(owner=request.user, key=key)
             if earlier is not None:
                 return self._created(request, earlier)
         self._refuse_before_reading(request)
-        handler = CheckingUploadHandler(request._request, max_size=settings.FILES_MAX_UPLOAD_SIZE)
-        request._request.upload_handlers = [handler, *request._request.upload_handlers]
         try:
             uploads = request.FILES.getlist("file")
             if len(uploads) > 1:
                 raise ValidationError({"file": ["Send exactly one file per upload."]})
-            if not uploads and "file" in handler.facts:
-                raise ParseError("The multipart body ended before the file did.")
-            record, _ = services.file_create(owner=request.user, upload=uploads[0] if uploads else None,
-                                             facts=handler.facts.get("file"), idempotency_key=key)
+            upload = uploads[0] if uploads else None
+            record, _ = services.file_create(owner=request.user, upload=upload,
+                                             facts=getattr(upload, "facts", None), idempotency_key=key)
         finally:
             _discard_temporary_files(request)
         return self._created(request, record)
@@ -102,15 +98,13 @@ class UploadView(APIView):
 
 
 def _discard_temporary_files(request) -> None:
-    """Close (and so delete) upload temp files: the stored file was moved out already."""
-    files = getattr(request._request, "_files", None)
-    for uploads in files.lists() if files is not None else ():
-        for uploaded in uploads[1]:
+    """Close (and so delete) upload temp files: the stored file was copied out already.
+
+    A body that failed to parse left none (the parser closed its partial files).
+    """
+    for _, uploads in request.FILES.lists():
+        for uploaded in uploads:
             uploaded.close()
-    for handler in request._request.upload_handlers:
-        partial = getattr(handler, "file", None)
-        if partial is not None and not partial.closed:
-            partial.close()
 
 
 @extend_schema_view(

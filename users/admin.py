@@ -7,7 +7,6 @@ from django.db.models.functions import Coalesce
 from django.template.defaultfilters import filesizeformat
 
 from files.models import File
-from files.services import file_delete
 
 from . import services
 from .models import User
@@ -51,19 +50,16 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description="Activate selected users", permissions=["change"])
     def activate_users(self, request, queryset):
-        count = queryset.update(is_active=True)
+        count = 0
+        for user in queryset:
+            services.user_activate(user=user)
+            count += 1
         self.message_user(request, f"Activated {count} user{'' if count == 1 else 's'}.", messages.SUCCESS)
 
     # Deleting a user deletes their files: through the service, so the stored bytes go too.
     def delete_model(self, request, obj):
-        _delete_user_and_files(obj)
+        services.user_delete(user=obj)
 
     def delete_queryset(self, request, queryset):
         for user in queryset:
-            _delete_user_and_files(user)
-
-
-def _delete_user_and_files(user) -> None:
-    for record in File.objects.filter(owner=user):
-        file_delete(record=record)
-    user.delete()
+            services.user_delete(user=user)

@@ -13,6 +13,3 @@ class User(AbstractUser):
     storage_used = models.BigIntegerField(default=0, help_text="Bytes of stored files, kept by the file services.")
 
     REQUIRED_FIELDS = ["email"]
-
-    class Meta:
-        db_table = "users_user"

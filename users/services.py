@@ -1,11 +1,27 @@
-"""Writes on users: registration, logout and deactivation."""
+"""Writes on users: registration, logout, activation, deactivation and deletion."""
+
+from http import HTTPStatus
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from core.exceptions import ApplicationError
+from files.models import File
+from files.services import file_delete
+
 User = get_user_model()
+
+
+class TokenNotValid(ApplicationError):
+    status = HTTPStatus.UNAUTHORIZED
+    code = "token_not_valid"
+    detail = "Token is invalid."
+
+    def __init__(self, detail: str | None = None):
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="api"'})
 
 
 @transaction.atomic
@@ -17,15 +33,15 @@ def user_create(*, username: str, email: str, password: str) -> User:
 def user_logout(*, user: User, refresh: str) -> None:
     """Blacklist ``refresh`` so it can never be refreshed again.
 
-    Raises InvalidToken when the token is malformed, expired, already
+    Raises TokenNotValid when the token is malformed, expired, already
     blacklisted, or belongs to another user.
     """
     try:
         token = RefreshToken(refresh)
     except TokenError as exc:
-        raise InvalidToken(str(exc)) from exc
+        raise TokenNotValid(str(exc)) from exc
     if str(token.get("user_id")) != str(user.pk):
-        raise InvalidToken("Token does not belong to this user.")
+        raise TokenNotValid("Token does not belong to this user.")
     token.blacklist()
 
 
@@ -34,9 +50,20 @@ def user_deactivate(*, user: User) -> None:
     """Deactivate ``user``: their access tokens stop working at once (simplejwt
     checks ``is_active``) and every refresh token they hold is blacklisted, so
     reactivating the account later does not revive old sessions."""
-    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-
     User.objects.filter(pk=user.pk).update(is_active=False)
     user.is_active = False
     live = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
     BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in live], ignore_conflicts=True)
+
+
+def user_activate(*, user: User) -> None:
+    """Let ``user`` sign in again (their old refresh tokens stay blacklisted)."""
+    User.objects.filter(pk=user.pk).update(is_active=True)
+    user.is_active = True
+
+
+def user_delete(*, user: User) -> None:
+    """Delete ``user`` and their files through ``file_delete``, so the stored bytes go too."""
+    for record in File.objects.filter(owner=user):
+        file_delete(record=record)
+    user.delete()

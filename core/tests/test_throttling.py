@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIRequestFactory
 
-from core.throttling import ScopedRateThrottle, UserRateThrottle
+from api.throttling import ScopedRateThrottle, UserRateThrottle
 
 pytestmark = pytest.mark.django_db
 

@@ -4,9 +4,10 @@ import zipfile
 
 from django.conf import settings
 
+from ..enums import Kind
 from .base import ProcessingError, Source
 
-KIND = "archive"
+KIND = Kind.ARCHIVE
 MIME_TYPES = frozenset({"application/zip", "application/x-zip-compressed"})
 # Beyond these an archive is reported as suspicious (a likely zip bomb).
 SUSPICIOUS_RATIO = 100.0

@@ -5,9 +5,10 @@ import logging
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
+from ..enums import Kind
 from .base import ProcessingError, Source
 
-KIND = "document"
+KIND = Kind.DOCUMENT
 MIME_TYPES = frozenset({"application/pdf"})
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)

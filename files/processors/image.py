@@ -11,9 +11,10 @@ from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 from PIL.ExifTags import Base as ExifTags
 
+from ..enums import Kind
 from .base import ProcessingError, Source
 
-KIND = "image"
+KIND = Kind.IMAGE
 MIME_TYPES = frozenset({
     "image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp", "image/x-ms-bmp", "image/tiff",
 })

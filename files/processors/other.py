@@ -1,8 +1,9 @@
 """Any file no other processor claims: stored and checksummed, nothing more."""
 
+from ..enums import Kind
 from .base import Source
 
-KIND = "other"
+KIND = Kind.OTHER
 MIME_TYPES: frozenset[str] = frozenset()
 
 

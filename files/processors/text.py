@@ -12,9 +12,10 @@ import json
 from charset_normalizer import from_bytes
 from django.conf import settings
 
+from ..enums import Kind
 from .base import ProcessingError, Source
 
-KIND = "text"
+KIND = Kind.TEXT
 MIME_TYPES = frozenset({
     "application/json", "application/xml", "application/csv", "application/x-ndjson",
     "image/svg+xml", "application/javascript", "application/x-yaml", "application/yaml",

@@ -16,7 +16,7 @@ def upload(client, content: bytes, name: str = "sample.bin", **extra):
 
 def process_inline(file_id) -> File:
     """Run the real processing pipeline in this process (claim, process, finish)."""
-    claimed = processing.file_claim(file_id=file_id, task_id="test-task")
+    claimed = processing.file_claim(file_id=file_id, task_id="test-task").record
     assert isinstance(claimed, File), claimed
     processing.file_process(record=claimed, task_id="test-task")
     return File.objects.get(pk=file_id)

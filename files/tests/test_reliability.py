@@ -13,7 +13,7 @@ import redis
 from django.db import OperationalError
 from django.utils import timezone
 
-from files import processing, tasks
+from files import processing
 from files.models import File, Status
 from files.processing import Claim
 from files.tasks import process_file
@@ -31,28 +31,28 @@ def text_file(auth_client):
 
 
 def test_second_claim_by_another_task_is_busy(text_file):
-    assert isinstance(processing.file_claim(file_id=text_file.pk, task_id="t1"), File)
-    assert processing.file_claim(file_id=text_file.pk, task_id="t2") == Claim.BUSY
+    assert isinstance(processing.file_claim(file_id=text_file.pk, task_id="t1").record, File)
+    assert processing.file_claim(file_id=text_file.pk, task_id="t2").outcome == Claim.BUSY
 
 
 def test_redelivered_task_reclaims_its_own_file(text_file):
     processing.file_claim(file_id=text_file.pk, task_id="t1")
-    again = processing.file_claim(file_id=text_file.pk, task_id="t1")
+    again = processing.file_claim(file_id=text_file.pk, task_id="t1").record
     assert isinstance(again, File) and again.attempts == 2
 
 
 def test_stale_claim_can_be_taken_over(text_file, settings):
     processing.file_claim(file_id=text_file.pk, task_id="t1")
     File.objects.filter(pk=text_file.pk).update(status_changed_at=timezone.now() - timedelta(hours=1))
-    assert isinstance(processing.file_claim(file_id=text_file.pk, task_id="t2"), File)
+    assert isinstance(processing.file_claim(file_id=text_file.pk, task_id="t2").record, File)
 
 
 def test_only_one_finish_counts(text_file):
-    record = processing.file_claim(file_id=text_file.pk, task_id="t1")
+    record = processing.file_claim(file_id=text_file.pk, task_id="t1").record
     assert processing.file_process(record=record, task_id="t1") is True
     # A duplicate delivery of the same task that got this far finds nothing to finish.
     assert processing.file_process(record=record, task_id="t1") is False
-    assert processing.file_claim(file_id=text_file.pk, task_id="t1") == Claim.GONE
+    assert processing.file_claim(file_id=text_file.pk, task_id="t1").outcome == Claim.GONE
     text_file.refresh_from_db()
     assert text_file.status == Status.PROCESSED and text_file.attempts == 1
 
@@ -66,7 +66,7 @@ def test_finished_or_deleted_files_are_left_alone(text_file):
 def test_attempts_are_bounded(text_file, settings):
     settings.FILES_MAX_PROCESSING_ATTEMPTS = 2
     File.objects.filter(pk=text_file.pk).update(attempts=2)
-    assert processing.file_claim(file_id=text_file.pk, task_id="t9") == Claim.EXHAUSTED
+    assert processing.file_claim(file_id=text_file.pk, task_id="t9").outcome == Claim.EXHAUSTED
     text_file.refresh_from_db()
     assert text_file.status == Status.FAILED
     assert text_file.error == "Processing was attempted 2 times without finishing; reprocess the file to try again."
@@ -149,11 +149,12 @@ def test_sweeper_resolves_files_stuck_in_processing(user, settings, broker):
 
 
 def test_broker_failure_at_enqueue_is_logged_not_raised(text_file, monkeypatch, caplog):
-    from files import services
+    from core.celery import app
+    from files import publishing
 
-    def down(**kwargs):
+    def down(*args, **kwargs):
         raise ConnectionRefusedError("broker down")
 
-    monkeypatch.setattr(tasks.process_file, "apply_async", down)
-    assert services.enqueue_processing(text_file) is False
+    monkeypatch.setattr(app, "send_task", down)
+    assert publishing.enqueue_processing(text_file) is False
     assert "the sweeper will retry" in caplog.text

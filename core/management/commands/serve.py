@@ -21,7 +21,7 @@ class Command(BaseCommand):
                             default=int(os.environ.get("CELERY_WORKER_CONCURRENCY", "2")))
 
     def handle(self, *args, host, port, web_workers, worker_concurrency, **options):
-        from core.celery import file_queues
+        from files.publishing import file_queues
 
         bin_dir = os.path.dirname(sys.executable)
         web = [os.path.join(bin_dir, "gunicorn"), "core.wsgi", "--bind", f"{host}:{port}",

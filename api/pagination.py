@@ -1,16 +1,18 @@
-"""Pagination of the file listing: page numbers (with ``count``) or keyset cursors.
+"""Pagination of listings: page numbers (with ``count``) or keyset cursors, and a stable order.
 
 Page numbers answer ``{count, next, previous, results}``. Both the ``count``
 and the ``OFFSET`` of page *n* make the database walk every matching row up
-to there, so their cost grows with the number of files a user has.
+to there, so their cost grows with the number of rows a user has.
 
 Clients that scroll send ``?cursor=`` (empty for the first page) and get
 ``{next, previous, results}``: the opaque cursor carries the ordering values of
 the row at the page's edge, and the next page is "the rows after it" in the
 requested ordering with ``id`` as tie-breaker. With an index that matches the
-ordering (``-uploaded_at``, the default, has one per filter combination) the
-database seeks straight to that row, so a page costs the same on the
-millionth file as on the first.
+ordering the database seeks straight to that row, so a page costs the same on
+the millionth row as on the first.
+
+A listing view uses ``StableOrderingFilter`` and picks its paginator with
+``paginator_for``; the default page-number class is the REST_FRAMEWORK setting.
 """
 
 import base64
@@ -34,11 +36,23 @@ MAX_PAGE_SIZE = 100
 def paginator_for(request, default: type[BasePagination] | None):
     """The paginator a listing request asks for: keyset when it carries ``cursor``."""
     if request is not None and CURSOR_QUERY_PARAM in request.query_params:
-        return FileCursorPagination()
+        return KeysetPagination()
     return default() if default is not None else None
 
 
-class FilePagination(PageNumberPagination):
+class StableOrderingFilter(OrderingFilter):
+    """The requested ordering with ``id`` as the last key (in the first key's
+    direction), so rows that tie on size or name never repeat or go missing
+    between pages (page numbers and cursors alike)."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = list(super().get_ordering(request, queryset, view) or [])
+        if ordering and not any(term.lstrip("-") in ("id", "pk") for term in ordering):
+            ordering.append("-id" if ordering[0].startswith("-") else "id")
+        return ordering
+
+
+class NumberedPagination(PageNumberPagination):
     """``{count, next, previous, results}``; ``page_size`` up to 100.
 
     The schema it contributes documents the cursor mode too, because one
@@ -53,8 +67,8 @@ class FilePagination(PageNumberPagination):
         response = super().get_paginated_response_schema(schema)
         response["required"] = ["next", "previous", "results"]
         response["properties"]["count"]["description"] = (
-            "Number of matching files. Present with page numbers; absent with `cursor` "
-            "(counting costs time proportional to the number of matching files)."
+            "Number of matching results. Present with page numbers; absent with `cursor` "
+            "(counting costs time proportional to the number of matching results)."
         )
         response["properties"]["next"]["description"] = "URL of the next page (with `cursor`: it carries the cursor)."
         response["properties"]["previous"]["description"] = "URL of the previous page."
@@ -72,8 +86,8 @@ class FilePagination(PageNumberPagination):
             "description": (
                 "Keyset pagination for clients that scroll: send it empty for the first page, then follow "
                 "`next`/`previous`, which carry an opaque cursor. The answer has no `count`; the order is "
-                "the requested `ordering` with `id` as tie-breaker (a null `processed_at` sorts after "
-                "every date). A page costs the same however many files there are. `page` is ignored. "
+                "the requested `ordering` with `id` as tie-breaker (a null sorts after "
+                "every value). A page costs the same however many results there are. `page` is ignored. "
                 "A cursor from another ordering, or a malformed one, answers 404."
             ),
             "schema": {"type": "string"},
@@ -81,12 +95,11 @@ class FilePagination(PageNumberPagination):
         return parameters
 
 
-class FileCursorPagination(BasePagination):
+class KeysetPagination(BasePagination):
     """Keyset pagination: ``{next, previous, results}`` without ``count``.
 
-    The ordering is the one ``OrderingFilter`` accepts for the request (the
-    view's default otherwise), completed with ``id`` in the direction of the
-    first field. A null sorts after every value (PostgreSQL's own order for
+    The ordering is the one ``StableOrderingFilter`` gives the request (the
+    view's default otherwise), ``id`` last. A null sorts after every value (PostgreSQL's own order for
     ``processed_at``), stated explicitly so every backend agrees.
     """
 
@@ -122,10 +135,10 @@ class FileCursorPagination(BasePagination):
         return Response({"next": self.get_next_link(), "previous": self.get_previous_link(), "results": data})
 
     def get_paginated_response_schema(self, schema):
-        return FilePagination().get_paginated_response_schema(schema)
+        return NumberedPagination().get_paginated_response_schema(schema)
 
     def get_page_size(self, request) -> int:
-        return FilePagination().get_page_size(request)
+        return NumberedPagination().get_page_size(request)
 
     def get_next_link(self) -> str | None:
         if not self.has_next or self.last is None:
@@ -140,15 +153,14 @@ class FileCursorPagination(BasePagination):
     # --- ordering ------------------------------------------------------------
 
     def _ordering(self, queryset, request, view) -> list[tuple[str, bool]]:
-        """``[(field, descending), …]`` from the ``ordering`` parameter, ``id`` last."""
-        terms = OrderingFilter().get_ordering(request, queryset, view) or ("-uploaded_at",)
+        """``[(field, descending), …]`` from the stable ordering, each field once, ``id`` last."""
         ordering: list[tuple[str, bool]] = []
-        for term in terms:
+        for term in StableOrderingFilter().get_ordering(request, queryset, view) or ("-id",):
             name = term.lstrip("-")
             name = "id" if name == "pk" else name
-            if name != "id" and name not in (seen for seen, _ in ordering):
+            if name not in (seen for seen, _ in ordering):
                 ordering.append((name, term.startswith("-")))
-        ordering.append(("id", ordering[0][1] if ordering else True))
+        ordering.sort(key=lambda key: key[0] == "id")  # stable: only moves the tie-breaker last
         return ordering
 
     @staticmethod

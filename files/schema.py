@@ -1,0 +1,18 @@
+"""OpenAPI responses particular to the upload domain's operations.
+
+Those any operation can answer (401, 429, 500, and 400/415 where there is a
+body or a query) are added to every operation by ``api.schema.add_error_responses``.
+"""
+
+from api.schema import error_response
+
+FILE_ERROR_RESPONSES = {
+    403: error_response("permission_denied, file_blocked"),
+    404: error_response("not_found: unknown id or another user's file"),
+}
+UPLOAD_ERROR_RESPONSES = {
+    400: error_response("invalid, file_required, empty_file, malformed_request"),
+    413: error_response("file_too_large, quota_exceeded"),
+    415: error_response("unsupported_file_type, unsupported_media_type"),
+}
+CONFLICT_RESPONSE = {409: error_response("conflict: the file is being processed")}
