@@ -5,7 +5,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 # storage_backend (local and S3, against a real S3-compatible server) for any app's tests.
-pytest_plugins = ["core.tests.storage_backends"]
+pytest_plugins = ["testing.storage_backends"]
 
 
 @pytest.fixture(autouse=True)

@@ -27,7 +27,7 @@ import requests
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from core.tests.storage_backends import free_port, stop_process  # noqa: E402
+from testing.processes import free_port, stop_process  # noqa: E402
 
 BUCKET = "bench-uploads"
 # moto accepts any credentials.

@@ -13,9 +13,9 @@ import pytest
 import requests
 from django.conf import settings
 
-from api.tests.live import gunicorn_server
 from files.tests import samples
 from files.tests.helpers import process_inline
+from testing.live import gunicorn_server
 from users.tests.factories import PASSWORD, UserFactory
 
 # Per operation; with the coverage phase's boundary cases this runs in about a minute on 2 cores.

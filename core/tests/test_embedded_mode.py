@@ -14,8 +14,8 @@ import pytest
 import requests
 from django.conf import settings
 
-from api.tests.live import free_port, wait_for_http
 from files.tests import samples
+from testing.processes import free_port, wait_for_http
 
 pytestmark = pytest.mark.e2e
 

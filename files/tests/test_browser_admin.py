@@ -10,10 +10,11 @@ import os
 import pytest
 import requests
 
-from api.tests.live import chromium_page, gunicorn_server, screenshot
 from files.models import File, Status
 from files.tests import samples
 from files.tests.helpers import process_inline
+from testing.browser import chromium_page, screenshot
+from testing.live import gunicorn_server
 from users.tests.factories import PASSWORD, UserFactory
 
 

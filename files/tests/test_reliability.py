@@ -20,7 +20,7 @@ from files.tasks import process_file
 from files.tests import samples
 from files.tests.factories import FileFactory
 from files.tests.helpers import upload
-from files.tests.workers import flush_redis
+from testing.brokers import flush_redis
 
 pytestmark = pytest.mark.django_db
 
