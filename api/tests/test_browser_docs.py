@@ -6,10 +6,10 @@ import pytest
 import requests
 
 from files.models import File, Status
-from files.tests import samples
+from testing import samples
 from testing.browser import chromium_page, screenshot
+from testing.factories import PASSWORD, UserFactory
 from testing.live import gunicorn_server
-from users.tests.factories import PASSWORD, UserFactory
 
 UPLOAD_OPERATION = "#operations-v1-v1_upload_create"
 

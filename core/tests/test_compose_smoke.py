@@ -34,7 +34,7 @@ import requests
 import yaml
 from django.conf import settings
 
-from files.tests import samples
+from testing import samples
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 

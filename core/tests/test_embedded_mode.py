@@ -14,7 +14,7 @@ import pytest
 import requests
 from django.conf import settings
 
-from files.tests import samples
+from testing import samples
 from testing.processes import free_port, wait_for_http
 
 pytestmark = pytest.mark.e2e

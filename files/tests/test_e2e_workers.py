@@ -15,7 +15,7 @@ import requests
 from django.conf import settings
 
 from files.models import File, Status
-from files.tests import samples
+from testing import samples
 from testing.brokers import flush_redis, queue_length
 from testing.live import gunicorn_server
 from testing.processes import free_port, stop_process

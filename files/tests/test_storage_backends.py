@@ -23,11 +23,10 @@ from PIL import Image
 
 from core.storage import S3MediaStorage
 from files.models import File, Status
-from files.tests import samples
-from files.tests.helpers import FILES, UPLOAD, process_inline, upload
-from testing import workers
+from testing import samples, workers
 from testing.live import shared_database_url
 from testing.storage_backends import S3_BUCKET
+from testing.uploads import FILES, UPLOAD, process_inline, upload
 
 pytestmark = pytest.mark.django_db
 
