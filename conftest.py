@@ -1,11 +1,13 @@
-"""Fixtures every app's tests share: isolated media, users, authenticated clients."""
+"""Fixtures every app's tests share: isolated media, users, authenticated clients.
+
+Only fixtures live here; what they are built from is in the ``testing`` package.
+"""
 
 import pytest
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 # storage_backend (local and S3, against a real S3-compatible server) for any app's tests.
-pytest_plugins = ["core.tests.storage_backends"]
+pytest_plugins = ["testing.storage_backends"]
 
 
 @pytest.fixture(autouse=True)
@@ -32,33 +34,27 @@ def api_client():
 
 @pytest.fixture
 def user(db):
-    from users.tests.factories import UserFactory
+    from testing.factories import UserFactory
 
     return UserFactory()
 
 
 @pytest.fixture
 def other_user(db):
-    from users.tests.factories import UserFactory
+    from testing.factories import UserFactory
 
     return UserFactory()
 
 
-def bearer(user) -> str:
-    return f"Bearer {RefreshToken.for_user(user).access_token}"
-
-
 @pytest.fixture
 def auth_client(user):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=bearer(user))
-    client.user = user
-    return client
+    from testing.clients import client_for
+
+    return client_for(user)
 
 
 @pytest.fixture
 def other_client(other_user):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=bearer(other_user))
-    client.user = other_user
-    return client
+    from testing.clients import client_for
+
+    return client_for(other_user)

@@ -12,7 +12,6 @@ Prints a table; everything it started is stopped.
 """
 
 import argparse
-import contextlib
 import hashlib
 import os
 import subprocess
@@ -27,7 +26,7 @@ import requests
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from core.tests.storage_backends import free_port, stop_process  # noqa: E402
+from testing.processes import free_port, stop_process, wait_for_http  # noqa: E402
 
 BUCKET = "bench-uploads"
 # moto accepts any credentials.
@@ -80,18 +79,6 @@ def reset_peak(pid: int) -> None:
     Path(f"/proc/{pid}/clear_refs").write_text("5")
 
 
-def wait_for(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args[0]} exited with {process.returncode}")
-        with contextlib.suppress(requests.RequestException):
-            requests.get(url, timeout=1)
-            return
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {timeout}s")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size-mb", type=int, default=200)
@@ -108,7 +95,7 @@ def main() -> None:
             moto = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(s3_port)],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
             processes.append(moto)
-            wait_for(endpoint, moto)
+            wait_for_http(moto, endpoint, lambda: "", "moto_server")
             s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **S3_CREDENTIALS)
             s3.create_bucket(Bucket=BUCKET)
 
@@ -135,7 +122,7 @@ def main() -> None:
                 env=env, cwd=BASE_DIR, start_new_session=True)
             processes.append(web)
             base = f"http://127.0.0.1:{web_port}"
-            wait_for(f"{base}/health/live/", web)
+            wait_for_http(web, f"{base}/health/live/", lambda: "", "gunicorn")
             worker_pid = int(subprocess.run(["pgrep", "-P", str(web.pid)], capture_output=True, text=True,
                                             check=True).stdout.split()[0])
             headers = {"Authorization": f"Bearer {token}"}

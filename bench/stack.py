@@ -11,26 +11,19 @@ its process-group id, on success, on failure and on Ctrl-C.
 import contextlib
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from testing.processes import free_port, log_tail, start_process, stop_process, wait_for_http
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 BIN_DIR = Path(sys.executable).parent
 SECRET_KEY = "bench-only-secret-key-" + "x" * 40  # loopback benchmark only, never deployed
 START_TIMEOUT = 60
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def gunicorn_args(workers: int, timeout: int) -> list[str]:
@@ -60,7 +53,6 @@ class Stack:
         (self.media_root / ".tmp").mkdir(parents=True)
         self.processes: list[subprocess.Popen] = []
         self.started_pids: list[int] = []
-        self.logs: list = []
 
     # --- environment --------------------------------------------------------
 
@@ -110,18 +102,18 @@ class Stack:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.database_name}" WITH (FORCE)')
 
     def flush_redis(self) -> None:
-        import redis
+        from testing.brokers import flush_redis
 
         with contextlib.suppress(Exception):
-            redis.Redis.from_url(self.redis_url).flushdb()
+            flush_redis(self.redis_url)
 
     # --- processes ----------------------------------------------------------
 
+    def log_path(self, name: str) -> Path:
+        return self.dir / f"{name}.log"
+
     def _spawn(self, name: str, args: list[str], env: dict[str, str], cwd: Path = BASE_DIR) -> subprocess.Popen:
-        log = open(self.dir / f"{name}.log", "wb")  # noqa: SIM115 - closed in stop()
-        self.logs.append(log)
-        process = subprocess.Popen(args, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = start_process(args, log=self.log_path(name), env=env, cwd=cwd)
         process.bench_name = name
         self.started_pids.append(process.pid)
         self.processes.append(process)
@@ -141,7 +133,7 @@ class Stack:
             self.env(DJANGO_SETTINGS_MODULE=settings_module),
             cwd=source_dir,
         )
-        web = Web(process, port)
+        web = Web(process, port, self.log_path(process.bench_name))
         web.wait_ready()
         return web
 
@@ -178,30 +170,18 @@ class Stack:
     def check_alive(self) -> None:
         for process in self.processes:
             if process.poll() is not None:
-                log = (self.dir / f"{process.bench_name}.log").read_text(errors="replace")[-3000:]
+                log = self.log_path(process.bench_name).read_text(errors="replace")[-3000:]
                 raise RuntimeError(f"{process.bench_name} exited with {process.returncode}:\n{log}")
 
     def stop_process(self, process: subprocess.Popen) -> None:
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-        # Children that outlived their leader (a gunicorn or Celery child) share its group.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
+        """Stop its process group (children that outlived it included) and forget it."""
+        stop_process(process)
         if process in self.processes:
             self.processes.remove(process)
 
     def stop(self) -> None:
         for process in list(reversed(self.processes)):
             self.stop_process(process)
-        for log in self.logs:
-            log.close()
         self.flush_redis()
         self.drop_database()
         if not self.keep_dir:
@@ -211,22 +191,15 @@ class Stack:
 class Web:
     """One gunicorn: its master process and port."""
 
-    def __init__(self, process: subprocess.Popen, port: int):
+    def __init__(self, process: subprocess.Popen, port: int, log: Path):
         self.process = process
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
+        self.log = log
 
     def wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.process.returncode}")
-            with contextlib.suppress(OSError), urllib.request.urlopen(  # noqa: S310 - our loopback URL
-                    f"{self.url}/health/live/", timeout=2) as response:
-                if response.status == 200:
-                    return
-            time.sleep(0.2)
-        raise RuntimeError("gunicorn did not answer within the start timeout")
+        wait_for_http(self.process, f"{self.url}/health/live/", lambda: log_tail(self.log), "gunicorn",
+                      timeout=START_TIMEOUT)
 
     def worker_pids(self) -> list[int]:
         """The gunicorn worker processes (children of the master)."""

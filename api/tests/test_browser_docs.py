@@ -5,10 +5,11 @@ import os
 import pytest
 import requests
 
-from api.tests.live import chromium_page, gunicorn_server, screenshot
 from files.models import File, Status
-from files.tests import samples
-from users.tests.factories import PASSWORD, UserFactory
+from testing import samples
+from testing.browser import chromium_page, screenshot
+from testing.factories import PASSWORD, UserFactory
+from testing.live import gunicorn_server
 
 UPLOAD_OPERATION = "#operations-v1-v1_upload_create"
 

@@ -13,10 +13,10 @@ import pytest
 import requests
 from django.conf import settings
 
-from api.tests.live import gunicorn_server
-from files.tests import samples
-from files.tests.helpers import process_inline
-from users.tests.factories import PASSWORD, UserFactory
+from testing import samples
+from testing.factories import PASSWORD, UserFactory
+from testing.live import gunicorn_server
+from testing.uploads import process_inline
 
 # Per operation; with the coverage phase's boundary cases this runs in about a minute on 2 cores.
 MAX_EXAMPLES = 20

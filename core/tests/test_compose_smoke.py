@@ -19,7 +19,6 @@ import pwd
 import re
 import secrets
 import shlex
-import signal
 import socket
 import subprocess
 import sys
@@ -34,7 +33,8 @@ import requests
 import yaml
 from django.conf import settings
 
-from files.tests import samples
+from testing import samples
+from testing.processes import free_port, stop_processes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
@@ -124,12 +124,6 @@ def image_config() -> dict:
 
 def seconds(duration: str) -> float:
     return float(duration.rstrip("s"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class LocalCompose:
@@ -262,16 +256,7 @@ class LocalCompose:
         pytest.fail(f"{name} not healthy after {timeout}s:\n{self.log(name)[-3000:]}")
 
     def stop_all(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
+        stop_processes(self.processes.values(), timeout=15)
 
 
 # --- Fixtures -------------------------------------------------------------------

@@ -14,8 +14,8 @@ import pytest
 import requests
 from django.conf import settings
 
-from api.tests.live import free_port, wait_for_http
-from files.tests import samples
+from testing import samples
+from testing.processes import free_port, wait_for_http
 
 pytestmark = pytest.mark.e2e
 
@@ -26,8 +26,10 @@ PASSWORD = "correct-horse-battery-42"
 def test_make_run_default_serves_and_processes_on_sqlite_and_filesystem_broker(tmp_path):
     var_dir = tmp_path / "var"
     port = free_port()
+    # Nothing of the test run's services or settings module: manage.py's defaults, as under `make run`.
     env = {key: value for key, value in os.environ.items()
-           if key not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_CACHE_URL", "MEDIA_ROOT", "STORAGE_BACKEND"}}
+           if key not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_CACHE_URL", "MEDIA_ROOT", "STORAGE_BACKEND",
+                          "DJANGO_SETTINGS_MODULE"}}
     env.update({"VAR_DIR": str(var_dir), "PORT": str(port), "PYTHONUNBUFFERED": "1",
                 "DJANGO_SUPERUSER_USERNAME": "admin", "DJANGO_SUPERUSER_PASSWORD": PASSWORD})
     run = [sys.executable, "manage.py"]

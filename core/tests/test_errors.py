@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import path
 
-from files.tests.helpers import upload
+from testing.uploads import upload
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from core.tests.storage_backends import free_port
+from testing.processes import free_port
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,8 @@ PRODUCTION = {
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k != "DJANGO_SECRET_KEY"}
+    # Without the test run's DJANGO_SETTINGS_MODULE manage.py loads core.settings, as production does.
+    environment = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SECRET_KEY", "DJANGO_SETTINGS_MODULE"}}
     environment.update(env)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=environment,
                           capture_output=True, text=True, timeout=120)

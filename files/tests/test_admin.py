@@ -6,10 +6,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from files.models import File, Kind, Status
-from files.tests import samples
-from files.tests.factories import FileFactory
-from files.tests.helpers import FILES, process_inline, stored_names, upload
-from users.tests.factories import UserFactory
+from testing import samples
+from testing.factories import FileFactory, UserFactory
+from testing.uploads import FILES, process_inline, stored_names, upload
 
 CHANGELIST = reverse("admin:files_file_changelist")
 

@@ -9,10 +9,10 @@ from django.db import connection
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
-from conftest import bearer
 from files.models import File
-from files.tests import samples
-from files.tests.helpers import UPLOAD, stored_names, upload
+from testing import samples
+from testing.clients import bearer
+from testing.uploads import UPLOAD, stored_names, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -10,11 +10,12 @@ import os
 import pytest
 import requests
 
-from api.tests.live import chromium_page, gunicorn_server, screenshot
 from files.models import File, Status
-from files.tests import samples
-from files.tests.helpers import process_inline
-from users.tests.factories import PASSWORD, UserFactory
+from testing import samples
+from testing.browser import chromium_page, screenshot
+from testing.factories import PASSWORD, UserFactory
+from testing.live import gunicorn_server
+from testing.uploads import process_inline
 
 
 def _upload(server, token: str, name: str, content: bytes) -> str:

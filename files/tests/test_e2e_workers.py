@@ -14,10 +14,12 @@ import pytest
 import requests
 from django.conf import settings
 
-from api.tests.live import _stop, free_port, gunicorn_server
 from files.models import File, Status
-from files.tests import samples
-from files.tests.workers import celery_worker, flush_redis, queue_length, stack_env
+from testing import samples
+from testing.brokers import flush_redis, queue_length
+from testing.live import gunicorn_server
+from testing.processes import free_port, stop_process
+from testing.workers import celery_worker, stack_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -155,7 +157,7 @@ def test_upload_while_the_broker_is_down_is_201_and_processed_after_it_returns(s
                 assert "requeued 1" in sweep.stdout
                 finished = client.wait_finished(created["id"])
         finally:
-            _stop(broker)
+            stop_process(broker)
     assert finished["status"] == "processed"
     assert finished["result"]["format"] == "PNG"
 

@@ -3,9 +3,9 @@ from urllib.parse import quote
 import pytest
 
 from files.models import File, Status
-from files.tests import samples
-from files.tests.factories import FileFactory
-from files.tests.helpers import FILES, process_inline, stored_names, upload
+from testing import samples
+from testing.factories import FileFactory
+from testing.uploads import FILES, process_inline, stored_names, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ import pytest
 from django.utils import timezone
 
 from files.models import File, Kind, Status
-from files.tests.factories import FileFactory
-from files.tests.helpers import FILES
+from testing.factories import FileFactory
+from testing.uploads import FILES
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from django.core.files.storage import default_storage
 from PIL import Image
 
 from files.models import File, Status
-from files.tests import samples
-from files.tests.helpers import process_inline, upload
+from testing import samples
+from testing.uploads import process_inline, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -17,10 +17,10 @@ from files import processing
 from files.models import File, Status
 from files.processing import Claim
 from files.tasks import process_file
-from files.tests import samples
-from files.tests.factories import FileFactory
-from files.tests.helpers import upload
-from files.tests.workers import flush_redis
+from testing import samples
+from testing.brokers import flush_redis
+from testing.factories import FileFactory
+from testing.uploads import upload
 
 pytestmark = pytest.mark.django_db
 

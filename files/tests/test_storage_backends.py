@@ -9,8 +9,6 @@ or the bucket through a separate boto3 client), not through the code under test.
 import hashlib
 import io
 import os
-import subprocess
-import sys
 import time
 import tracemalloc
 import uuid
@@ -19,16 +17,16 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import redis
 import requests
-from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 from django.db import connection
 from PIL import Image
 
 from core.storage import S3MediaStorage
-from core.tests.storage_backends import S3_BUCKET, stop_process
 from files.models import File, Status
-from files.tests import samples
-from files.tests.helpers import FILES, UPLOAD, process_inline, upload
+from testing import samples, workers
+from testing.live import shared_database_url
+from testing.storage_backends import S3_BUCKET
+from testing.uploads import FILES, UPLOAD, process_inline, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -308,8 +306,6 @@ def celery_worker(storage_backend, worker_queues, transactional_db, tmp_path):
     On S3 the worker gets a MEDIA_ROOT of its own: it shares nothing with the
     web side but the database, the broker and the bucket, like another host.
     """
-    db = connection.settings_dict
-    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     environment = storage_backend.environment()
     if storage_backend.s3:
         environment["MEDIA_ROOT"] = str(tmp_path / "worker-host-media")
@@ -317,22 +313,12 @@ def celery_worker(storage_backend, worker_queues, transactional_db, tmp_path):
         **os.environ, **environment,
         **{key: value for key, value in worker_queues.items() if key != "queues"},
         "DJANGO_SETTINGS_MODULE": "core.settings",
-        "DATABASE_URL": f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": shared_database_url(),
         "VAR_DIR": str(tmp_path / "worker-var"),
     }
-    log_path = tmp_path / "worker.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "core", "worker", "-Q", ",".join(worker_queues["queues"]),
-             "--concurrency", "1", "--without-gossip", "--without-mingle", "--without-heartbeat",
-             "--hostname", f"storage-test-{uuid.uuid4().hex[:8]}@%h", "--loglevel", "INFO"],
-            cwd=django_settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-    process.log_path = log_path
-    try:
-        yield process
-    finally:
-        stop_process(process)
+    with workers.celery_worker(queues=worker_queues["queues"], env=env, log_dir=tmp_path,
+                               name=f"storage-test-{uuid.uuid4().hex[:8]}") as worker:
+        yield worker
 
 
 def wait_until_finished(file_ids, worker, queues) -> list[File]:
@@ -341,11 +327,11 @@ def wait_until_finished(file_ids, worker, queues) -> list[File]:
         records = list(File.objects.filter(pk__in=file_ids))
         if all(r.status in (Status.PROCESSED, Status.FAILED) for r in records):
             return sorted(records, key=lambda r: file_ids.index(str(r.pk)))
-        if worker.poll() is not None or time.monotonic() > deadline:
+        if worker.process.poll() is not None or time.monotonic() > deadline:
             with redis.Redis.from_url(WORKER_BROKER_URL) as client:
                 waiting = {name: client.llen(name) for name in queues}
             pytest.fail(f"files not finished: {[(str(r.pk), r.status) for r in records]}; "
-                        f"messages waiting: {waiting}; worker log:\n{worker.log_path.read_text()}")
+                        f"messages waiting: {waiting}; worker log:\n{worker.text()}")
         time.sleep(0.2)
 
 

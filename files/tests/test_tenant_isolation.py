@@ -7,7 +7,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from files.models import File, Status
-from files.tests.factories import FileFactory
+from testing.factories import FileFactory
 
 pytestmark = pytest.mark.django_db
 

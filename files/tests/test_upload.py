@@ -4,8 +4,8 @@ import pytest
 from django.db import transaction
 
 from files.models import File
-from files.tests import samples
-from files.tests.helpers import FILES, process_inline, stored_names, upload
+from testing import samples
+from testing.uploads import FILES, process_inline, stored_names, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from files.models import File
-from files.tests import samples
-from files.tests.factories import FileFactory
-from files.tests.helpers import stored_names, upload
+from testing import samples
+from testing.factories import FileFactory
+from testing.uploads import stored_names, upload
 from users.models import User
 
 CHANGELIST = reverse("admin:users_user_changelist")

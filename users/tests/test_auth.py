@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from users.tests.factories import PASSWORD
+from testing.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ import redis
 import requests
 from django.conf import settings
 
-from api.tests.live import gunicorn_server
-from files.tests.workers import flush_redis
+from testing.brokers import flush_redis
+from testing.live import gunicorn_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -1,4 +1,4 @@
-"""Small helpers shared by the files tests."""
+"""The upload endpoints as a client sees them, and the processing pipeline run in-process."""
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 

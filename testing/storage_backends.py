@@ -4,13 +4,9 @@
 ``s3``: a real S3-compatible HTTP server (moto's server mode, one process per
 test session on a free 127.0.0.1 port) reached through the real boto3 client.
 Each S3 test gets its own key prefix, so what it stored can be listed exactly.
-Loaded for every app by the root conftest (``pytest_plugins``).
+Loaded for every app by the root conftest (``pytest_plugins = ["testing.storage_backends"]``).
 """
 
-import os
-import signal
-import socket
-import subprocess
 import sys
 import time
 import uuid
@@ -21,6 +17,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from testing.processes import STARTUP_TIMEOUT, free_port, start_process, stop_process
+
 S3_BUCKET = "uploads-test"
 S3_REGION = "us-east-1"
 S3_ACCESS_KEY_ID = "testing"
@@ -28,29 +26,6 @@ S3_SECRET_ACCESS_KEY = "testing"
 # S3's smallest part: a 12 MiB upload already goes up in three parts.
 S3_TEST_PART_SIZE = 5 * 1024 * 1024
 S3_TEST_CONCURRENCY = 2
-SERVER_START_TIMEOUT = 30
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def stop_process(process: subprocess.Popen, timeout: float = 10) -> None:
-    """SIGTERM the process group (started with ``start_new_session``), SIGKILL if it lingers."""
-    if process.poll() is not None:
-        return
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=timeout)
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 @dataclass
@@ -91,18 +66,15 @@ def s3_server(tmp_path_factory):
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
     log_path = tmp_path_factory.mktemp("moto") / "moto_server.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
+    process = start_process([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                            log=log_path)
     try:
         client = boto3.client(
             "s3", endpoint_url=endpoint, region_name=S3_REGION, aws_access_key_id=S3_ACCESS_KEY_ID,
             aws_secret_access_key=S3_SECRET_ACCESS_KEY,
             config=Config(connect_timeout=1, read_timeout=10, retries={"max_attempts": 1}),
         )
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        deadline = time.monotonic() + STARTUP_TIMEOUT
         while True:
             if process.poll() is not None:
                 pytest.fail(f"moto_server exited with {process.returncode}:\n{log_path.read_text()}")
@@ -111,7 +83,7 @@ def s3_server(tmp_path_factory):
                 break
             except Exception:
                 if time.monotonic() > deadline:
-                    pytest.fail(f"moto_server did not answer within {SERVER_START_TIMEOUT}s:\n"
+                    pytest.fail(f"moto_server did not answer within {STARTUP_TIMEOUT}s:\n"
                                 f"{log_path.read_text()}")
                 time.sleep(0.2)
         yield S3Server(endpoint=endpoint, client=client)

@@ -1,10 +1,31 @@
+"""factory_boy factories for the models tests create: users (all with ``PASSWORD``) and stored files."""
+
 import hashlib
 
 import factory
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 
 from files.models import File, Kind, Status
-from users.tests.factories import UserFactory
+
+PASSWORD = "S3cure-pass-for-tests"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A saved user whose password is ``PASSWORD``."""
+
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
 
 
 class FileFactory(factory.django.DjangoModelFactory):
