@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the tests need: libmagic (sniffing), nginx (compose smoke
-# test), chromium + chromium-driver (browser tests). Installed when missing and
+# test), chromium + chromium-driver (browser tests), ffmpeg (ffprobe + poster frames of
+# video and audio). Installed when missing and
 # we are root; otherwise we say what to install.
 set -euo pipefail
-packages=(libmagic1 nginx-light chromium chromium-driver)
+packages=(libmagic1 nginx-light chromium chromium-driver ffmpeg)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
