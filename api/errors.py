@@ -18,6 +18,7 @@ DEFAULT_CODES = {
     409: "conflict",
     413: "file_too_large",
     415: "unsupported_media_type",
+    416: "range_not_satisfiable",
     429: "throttled",
     500: "server_error",
     503: "unavailable",

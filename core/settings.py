@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers as corsheaders_default_headers
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
@@ -304,7 +305,11 @@ SPECTACULAR_SETTINGS = {
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
-CORS_EXPOSE_HEADERS = ["Location", "Retry-After"]
+# Downloads that resume and cache (files.downloads): what players and SPAs read and send.
+CORS_DOWNLOAD_EXPOSE_HEADERS = ["ETag", "Content-Range", "Content-Disposition", "Accept-Ranges"]
+CORS_DOWNLOAD_ALLOW_HEADERS = ["range", "if-none-match", "if-range"]
+CORS_EXPOSE_HEADERS = ["Location", "Retry-After", *CORS_DOWNLOAD_EXPOSE_HEADERS]
+CORS_ALLOW_HEADERS = [*corsheaders_default_headers, *CORS_DOWNLOAD_ALLOW_HEADERS]
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

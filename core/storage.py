@@ -82,10 +82,13 @@ class S3MediaStorage(S3Storage):
         )
         return cleaned
 
-    def stream(self, name: str) -> tuple[IO[bytes], int]:
-        """The object's body as a stream read straight from the bucket, and its size."""
+    def stream(self, name: str, *, byte_range: tuple[int, int] | None = None) -> tuple[IO[bytes], int]:
+        """The object's body (or bytes ``start``–``end`` inclusive of it: S3 cuts the range
+        itself) as a stream read straight from the bucket, and its length."""
+        extra = {"Range": f"bytes={byte_range[0]}-{byte_range[1]}"} if byte_range else {}
         try:
-            response = self.connection.meta.client.get_object(Bucket=self.bucket_name, Key=self._key(name))
+            response = self.connection.meta.client.get_object(Bucket=self.bucket_name, Key=self._key(name),
+                                                              **extra)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 raise FileNotFoundError(f"File does not exist: {name}") from exc
@@ -125,16 +128,41 @@ def local_path_available(storage) -> bool:
     return True
 
 
-def open_stream(storage, name: str) -> tuple[IO[bytes], int | None]:
-    """An open binary stream of a stored file and its size when known, for a response body.
+def open_stream(storage, name: str, *,
+                byte_range: tuple[int, int] | None = None) -> tuple[IO[bytes], int | None]:
+    """An open binary stream of a stored file (or of its bytes ``start``–``end`` inclusive)
+    and its length when known, for a response body.
 
     On S3 the bytes flow from the bucket as they are sent, instead of being
     downloaded whole before the first byte goes out.
     """
     stream = getattr(storage, "stream", None)
     if stream is not None:
-        return stream(name)
-    return storage.open(name, "rb"), None
+        return stream(name, byte_range=byte_range)
+    opened = storage.open(name, "rb")
+    if byte_range is None:
+        return opened, None
+    start, end = byte_range
+    opened.seek(start)
+    return BoundedReader(opened, end - start + 1), end - start + 1
+
+
+class BoundedReader:
+    """At most ``remaining`` bytes of an open file, then EOF; closing it closes the file."""
+
+    def __init__(self, stream: IO[bytes], remaining: int):
+        self._stream, self._remaining = stream, remaining
+
+    def read(self, size: int = -1) -> bytes:
+        if self._remaining <= 0:
+            return b""
+        size = self._remaining if size is None or size < 0 else min(size, self._remaining)
+        data = self._stream.read(size)
+        self._remaining -= len(data)
+        return data
+
+    def close(self) -> None:
+        self._stream.close()
 
 
 def presigned_download_url(storage, name: str, *, response_headers: dict[str, str]) -> str | None:

@@ -4,6 +4,9 @@ Those any operation can answer (401, 429, 500, and 400/415 where there is a
 body or a query) are added to every operation by ``api.schema.add_error_responses``.
 """
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse
+
 from api.schema import error_response
 
 FILE_ERROR_RESPONSES = {
@@ -16,3 +19,10 @@ UPLOAD_ERROR_RESPONSES = {
     415: error_response("unsupported_file_type, unsupported_media_type"),
 }
 CONFLICT_RESPONSE = {409: error_response("conflict: the file is being processed")}
+# files.downloads: one Range → 206, If-None-Match → 304, a range past the end → 416.
+DOWNLOAD_RESPONSES = {
+    (206, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The bytes `Range: bytes=a-b` (or `a-`, `-n`) "
+                                  "asked for, with `Content-Range: bytes a-b/size`."),
+    304: OpenApiResponse(description="`If-None-Match` names the `ETag` (the quoted sha256 for downloads)."),
+    416: error_response("range_not_satisfiable: the range starts past the end (`Content-Range: bytes */size`)"),
+}

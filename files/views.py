@@ -1,7 +1,7 @@
 from urllib.parse import quote
 
 from django.conf import settings
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -15,14 +15,14 @@ from rest_framework.views import APIView
 
 from api.pagination import StableOrderingFilter, paginator_for
 from api.throttling import ScopedRateThrottle, UserRateThrottle
-from core.storage import local_path_available, open_stream, presigned_download_url
+from core.storage import local_path_available, presigned_download_url
 
-from . import selectors, services
+from . import downloads, selectors, services
 from .errors import FileBlocked, FileRequired, FileTooLarge
 from .filters import FileFilter
 from .models import File
 from .parsers import CheckedMultiPartParser
-from .schema import CONFLICT_RESPONSE, FILE_ERROR_RESPONSES, UPLOAD_ERROR_RESPONSES
+from .schema import CONFLICT_RESPONSE, DOWNLOAD_RESPONSES, FILE_ERROR_RESPONSES, UPLOAD_ERROR_RESPONSES
 from .serializers import FileSerializer, UploadSerializer
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
@@ -151,18 +151,19 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
                                                             description="The original bytes, with their content type."),
                               302: OpenApiResponse(description="With S3_PRESIGNED_DOWNLOADS: to a short-lived "
                                                                "presigned URL of the bytes (Location header)."),
-                              **FILE_ERROR_RESPONSES})
+                              **DOWNLOAD_RESPONSES, **FILE_ERROR_RESPONSES})
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         record = self.get_object()
         if record.blocked:
             raise FileBlocked()
-        return _stored_file_response(record.file, record.name, record.content_type)
+        return _stored_file_response(request, record.file, record.name, record.content_type,
+                                     etag=downloads.etag_for(record.sha256), size=record.size)
 
     @extend_schema(responses={(200, "image/webp"): OpenApiResponse(OpenApiTypes.BINARY),
                               302: OpenApiResponse(description="With S3_PRESIGNED_DOWNLOADS: to a short-lived "
                                                                "presigned URL of the thumbnail (Location header)."),
-                              **FILE_ERROR_RESPONSES})
+                              **DOWNLOAD_RESPONSES, **FILE_ERROR_RESPONSES})
     @action(detail=True, methods=["get"])
     def thumbnail(self, request, pk=None):
         record = self.get_object()
@@ -170,7 +171,7 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
             raise FileBlocked()
         if not record.thumbnail:
             raise NotFound("This file has no thumbnail (not an image, or not processed yet).")
-        return _stored_file_response(record.thumbnail, f"{record.name}.webp", "image/webp", inline=True)
+        return _stored_file_response(request, record.thumbnail, f"{record.name}.webp", "image/webp", inline=True)
 
     @extend_schema(request=None, responses={202: FileSerializer, **FILE_ERROR_RESPONSES, **CONFLICT_RESPONSE})
     @action(detail=True, methods=["post"])
@@ -179,25 +180,32 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
         return Response(FileSerializer(record, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
 
 
-def _stored_file_response(field_file, display_name: str, content_type: str, *, inline: bool = False):
+def _stored_file_response(request, field_file, display_name: str, content_type: str, *, inline: bool = False,
+                          etag: str | None = None, size: int | None = None):
     """Stream stored bytes, hand them to nginx, or redirect to a short-lived presigned
-    bucket URL (S3), as a download that never renders on our origin."""
+    bucket URL (S3), as a download that never renders on our origin.
+
+    Validators and ranges (304, 206, 416, HEAD) are ``files.downloads``'s; behind
+    nginx the view answers 304 and 416 and nginx cuts the range.
+    """
     disposition = content_disposition(display_name, inline=inline)
     storage = field_file.storage
+    if downloads.not_modified(request, etag):
+        return downloads.not_modified_response(etag, cache_control="private, no-store")
     url = presigned_download_url(storage, field_file.name, response_headers={
         "Content-Disposition": disposition, "Content-Type": content_type, "Cache-Control": "private, no-store"})
     if url is not None:
         response = HttpResponseRedirect(url)
         response["Cache-Control"] = "private, no-store"
         return response
+    byte_range = downloads.requested_range(request, storage, field_file.name, size=size, etag=etag)
     if settings.FILES_ACCEL_REDIRECT_PREFIX and local_path_available(storage):
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = settings.FILES_ACCEL_REDIRECT_PREFIX.rstrip("/") + "/" + field_file.name
     else:
-        stream, size = open_stream(storage, field_file.name)
-        response = FileResponse(stream, content_type=content_type)
-        if size is not None:
-            response["Content-Length"] = str(size)
+        response = downloads.stream_response(request, storage, field_file.name, content_type, size=size,
+                                             byte_range=byte_range)
+    downloads.add_validators(response, etag)
     response["Content-Disposition"] = disposition
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
