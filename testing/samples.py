@@ -26,6 +26,22 @@ def jpeg_rotated(size=(80, 40)) -> bytes:
     return image_bytes("JPEG", size, exif=exif.tobytes())
 
 
+def heic_rotated(size=(80, 40)) -> bytes:
+    """An iPhone-like HEIC (pillow-heif writes it), landscape pixels whose EXIF says 'rotate 90°'."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x010F] = "TestPhone"
+    return image_bytes("HEIF", size, color=(30, 90, 200), exif=exif.tobytes(), quality=60)
+
+
+def avif(size=(64, 48)) -> bytes:
+    """An AVIF still (Pillow's own encoder)."""
+    return image_bytes("AVIF", size, color=(20, 160, 60), quality=60)
+
+
 def animated_gif(frames: int = 3, size=(20, 20)) -> bytes:
     images = [Image.new("RGB", size, (i * 30 % 256, 255 - i * 20 % 256, i * 50 % 256)) for i in range(frames)]
     buffer = io.BytesIO()

@@ -1,5 +1,7 @@
 """Images with Pillow: dimensions, format, mode, frames, and a WebP thumbnail.
 
+HEIC/HEIF (the iPhone camera's default) open through pillow-heif, registered
+as a Pillow opener; AVIF through Pillow's own plugin (its wheels carry libavif).
 Only the formats in ``FORMATS`` are ever decoded. Pixel and frame limits are
 checked from the header before any pixel data is decoded, so a pixel flood
 or a frame bomb fails the file instead of the worker.
@@ -7,6 +9,7 @@ or a frame bomb fails the file instead of the worker.
 
 import io
 
+import pillow_heif
 from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 from PIL.ExifTags import Base as ExifTags
@@ -17,8 +20,13 @@ from .base import ProcessingError, Source
 KIND = Kind.IMAGE
 MIME_TYPES = frozenset({
     "image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp", "image/x-ms-bmp", "image/tiff",
+    "image/heic", "image/heif", "image/heic-sequence", "image/heif-sequence", "image/avif", "image/avif-sequence",
 })
-FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF")
+FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF", "HEIF", "AVIF")
+# Opening reads only the header (sizes, transforms); pixels are decoded on load(),
+# after the limits below. libheif applies the rotation the file declares (irot,
+# or the EXIF orientation the camera wrote) and reports the size as displayed.
+pillow_heif.register_heif_opener()
 THUMBNAIL_SIZE = (256, 256)
 # Pillow's own bomb check only warns below 2x its limit; ours (FILES_IMAGE_MAX_PIXELS)
 # is applied to every frame's header before anything is decoded, with a clear error.
