@@ -178,7 +178,8 @@ FILES_USER_QUOTA = env.int("FILES_USER_QUOTA", default=1_073_741_824)
 FILES_ALLOWED_KINDS = env.list("FILES_ALLOWED_KINDS", default=list(Kind.values))
 # kind -> Celery queue (files.publishing routes by it); kinds not named here go to the default queue.
 FILES_QUEUE_BY_KIND = env.dict(
-    "FILES_QUEUE_BY_KIND", default={Kind.IMAGE.value: "images", Kind.DOCUMENT.value: "documents"}
+    "FILES_QUEUE_BY_KIND", default={Kind.IMAGE.value: "images", Kind.DOCUMENT.value: "documents",
+                                    Kind.VIDEO.value: "media", Kind.AUDIO.value: "media"}
 )
 FILES_DEFAULT_QUEUE = env.str("FILES_DEFAULT_QUEUE", default="default")
 FILES_MAX_PROCESSING_ATTEMPTS = env.int("FILES_MAX_PROCESSING_ATTEMPTS", default=5)
@@ -189,6 +190,11 @@ FILES_IMAGE_MAX_PIXELS = env.int("FILES_IMAGE_MAX_PIXELS", default=64_000_000)
 FILES_IMAGE_MAX_FRAMES = env.int("FILES_IMAGE_MAX_FRAMES", default=1_000)
 FILES_ARCHIVE_MAX_ENTRIES = env.int("FILES_ARCHIVE_MAX_ENTRIES", default=100_000)
 FILES_JSON_MAX_PARSE_SIZE = env.int("FILES_JSON_MAX_PARSE_SIZE", default=20_971_520)
+# Video and audio (files.processors.ffmpeg): checked from the header before any frame is decoded.
+FILES_MEDIA_MAX_DURATION = env.int("FILES_MEDIA_MAX_DURATION", default=10_800)
+FILES_MEDIA_MAX_STREAMS = env.int("FILES_MEDIA_MAX_STREAMS", default=16)
+FILES_VIDEO_MAX_DIMENSION = env.int("FILES_VIDEO_MAX_DIMENSION", default=8_192)
+FILES_MEDIA_TIMEOUT = env.int("FILES_MEDIA_TIMEOUT", default=60)
 # When set (e.g. "/protected/"), downloads answer with X-Accel-Redirect to
 # this internal nginx location instead of streaming from Python.
 FILES_ACCEL_REDIRECT_PREFIX = env.str("FILES_ACCEL_REDIRECT_PREFIX", default="")

@@ -9,6 +9,8 @@ from django.db.models import TextChoices
 
 class Kind(TextChoices):
     IMAGE = "image"
+    VIDEO = "video"
+    AUDIO = "audio"
     TEXT = "text"
     DOCUMENT = "document"
     ARCHIVE = "archive"

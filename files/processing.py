@@ -86,10 +86,13 @@ def file_process(*, record: File, task_id: str) -> bool:
     except ProcessingError as exc:
         return file_fail(record=record, task_id=task_id, error=str(exc))
     thumbnail_name = ""
+    has_thumbnail_key = "thumbnail" in result
     thumbnail = result.pop("thumbnail", None)
     if thumbnail is not None:
         thumbnail_name = _store_thumbnail(record, thumbnail)
         result["thumbnail"] = True
+    elif has_thumbnail_key:  # a kind with thumbnails, this file without one (a video with no picture)
+        result["thumbnail"] = False
     finished = _finish(record, task_id, Status.PROCESSED, result=result, thumbnail=thumbnail_name)
     if not finished and thumbnail_name:
         logger.info("File %s was finished elsewhere; this result is dropped.", record.pk)

@@ -143,3 +143,90 @@ def pe() -> bytes:
 
 def shell_script() -> bytes:
     return b"#!/bin/sh\nrm -rf --no-preserve-root /\n"
+
+
+# --- Video and audio, made by Debian's ffmpeg from its test sources (lavfi) -----------------
+
+def _ffmpeg(args: list[str], suffix: str, *, source: bytes | None = None) -> bytes:
+    """Run ffmpeg writing to a temporary file (MP4 needs a seekable output) and return its bytes;
+    ``source``, when given, is the input ``-i`` reads."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory(prefix="sample-") as folder:
+        out = Path(folder) / f"out{suffix}"
+        inputs = []
+        if source is not None:
+            (Path(folder) / f"in{suffix}").write_bytes(source)
+            inputs = ["-i", str(Path(folder) / f"in{suffix}")]
+        subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", *inputs, *args, str(out)],
+                       check=True, timeout=60)
+        return out.read_bytes()
+
+
+def _testsrc(seconds: float, size: tuple[int, int], rate: int) -> list[str]:
+    return ["-f", "lavfi", "-i", f"testsrc=duration={seconds}:size={size[0]}x{size[1]}:rate={rate}",
+            "-f", "lavfi", "-i", f"sine=duration={seconds}:frequency=440"]
+
+
+def mp4_h264(seconds: float = 2, size=(160, 120), rate: int = 15, *, rotate: int | None = None) -> bytes:
+    """H.264 + AAC in MP4 (moov first, as phones and browsers want); ``rotate`` sets the display matrix."""
+    data = _ffmpeg([*_testsrc(seconds, size, rate), "-c:v", "libx264", "-preset", "ultrafast", "-g", str(rate),
+                    "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", "-movflags", "+faststart"], ".mp4")
+    if rotate is None:
+        return data
+    # As a phone held upright records: the pixels stay landscape, the container says "turn them".
+    return _ffmpeg(["-c", "copy", "-map", "0", "-metadata:s:v:0", f"rotate={rotate}", "-movflags", "+faststart"],
+                   ".mp4", source=data)
+
+
+def webm(seconds: float = 2, size=(160, 120), rate: int = 15) -> bytes:
+    """VP8 + Opus in WebM: what Chromium plays."""
+    return _ffmpeg([*_testsrc(seconds, size, rate), "-c:v", "libvpx", "-b:v", "200k", "-deadline", "realtime",
+                    "-c:a", "libopus", "-shortest"], ".webm")
+
+
+def _sine(seconds: float, codec: list[str], suffix: str) -> bytes:
+    return _ffmpeg(["-f", "lavfi", "-i", f"sine=duration={seconds}:frequency=440:sample_rate=44100", *codec],
+                   suffix)
+
+
+def mp3(seconds: float = 2) -> bytes:
+    return _sine(seconds, ["-c:a", "libmp3lame", "-b:a", "128k"], ".mp3")
+
+
+def ogg_vorbis(seconds: float = 2) -> bytes:
+    return _sine(seconds, ["-c:a", "libvorbis"], ".ogg")
+
+
+def wav(seconds: float = 2, rate: int = 8000, channels: int = 2) -> bytes:
+    """16-bit PCM written by the standard library's ``wave``."""
+    import math
+    import wave
+
+    frames = b"".join(struct.pack("<h", int(12000 * math.sin(2 * math.pi * 440 * i / rate))) * channels
+                      for i in range(int(seconds * rate)))
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(channels)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(frames)
+    return buffer.getvalue()
+
+
+def truncated(data: bytes, share: float = 0.6) -> bytes:
+    """The first ``share`` of the bytes, as an interrupted upload or copy leaves them."""
+    return data[: int(len(data) * share)]
+
+
+def mp4_claiming_duration(seconds: int, data: bytes | None = None) -> bytes:
+    """An MP4 whose movie header (mvhd) claims ``seconds`` while its samples last about two."""
+    patched = bytearray(data if data is not None else mp4_h264())
+    at = patched.find(b"mvhd")
+    if patched[at + 4] != 0:
+        raise ValueError("expected a version-0 mvhd box")
+    timescale = struct.unpack_from(">I", patched, at + 16)[0]
+    struct.pack_into(">I", patched, at + 20, timescale * seconds)
+    return bytes(patched)

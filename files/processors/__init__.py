@@ -9,7 +9,7 @@ from collections.abc import Set
 from typing import Protocol
 
 from ..enums import Kind
-from . import archive, document, image, other, text
+from . import archive, audio, document, image, other, text, video
 from .base import ProcessingError, Source
 
 
@@ -26,7 +26,7 @@ class Processor(Protocol):
         """The file's results (a plain dict; ``thumbnail`` bytes are stored by the pipeline), or ProcessingError."""
 
 
-PROCESSORS: tuple[Processor, ...] = (image, text, document, archive)
+PROCESSORS: tuple[Processor, ...] = (image, video, audio, text, document, archive)
 FALLBACK: Processor = other
 
 
