@@ -134,6 +134,8 @@ def stream_response(request, storage, name: str, content_type: str, *, size: int
         length = byte_range.length if byte_range else stored_size
         if length is not None:
             response["Content-Length"] = str(length)
+    # Whoever cuts ranges says so: here this view; behind X-Accel-Redirect, nginx itself.
+    response["Accept-Ranges"] = "bytes"
     if byte_range is not None:
         response.status_code = HTTPStatus.PARTIAL_CONTENT
         response["Content-Range"] = byte_range.content_range
@@ -141,7 +143,6 @@ def stream_response(request, storage, name: str, content_type: str, *, size: int
 
 
 def add_validators(response: HttpResponse, etag: str | None) -> None:
-    """Tell clients they may ask for ranges, and the validator to resume or revalidate with."""
-    response["Accept-Ranges"] = "bytes"
+    """The validator clients resume (If-Range) or revalidate (If-None-Match) with."""
     if etag is not None:
         response["ETag"] = etag

@@ -302,6 +302,7 @@ def stack(local_services, tmp_path):
         "WORKER_IMAGES_CONCURRENCY": "1",
         "WORKER_DOCUMENTS_CONCURRENCY": "1",
         "WORKER_DEFAULT_CONCURRENCY": "1",
+        "WORKER_MEDIA_CONCURRENCY": "1",
     }
     services = interpolated(yaml.safe_load(COMPOSE_FILE.read_text()), dotenv)["services"]
     # Like `docker compose up` with no --profile: services in a profile stay off.
@@ -341,7 +342,7 @@ def wait_for(predicate, what: str, timeout: float = 30):
 def test_production_compose_serves_uploads_through_nginx_with_a_worker_per_queue(stack):
     # Every service of the file is accounted for: app services run here, the data services are local.
     assert set(stack.services) == {"nginx", "web", "worker-images", "worker-documents", "worker-default",
-                                   "beat", "migrate", "postgres", "redis"}
+                                   "worker-media", "beat", "migrate", "postgres", "redis"}
 
     # depends_on: migrate (postgres healthy) -> web, workers, beat -> nginx (web healthy).
     stack.start("migrate")
@@ -445,3 +446,48 @@ def test_production_compose_serves_uploads_through_nginx_with_a_worker_per_queue
     assert listing["count"] == 3
     wait_for(lambda: "GET /api/v1/files/?page_size=100" in stack.log("web"), "gunicorn to log the listing")
     assert stack.log("web").count("POST /api/v1/upload/") == 4
+
+    media_through_nginx(stack, client, base, upload)
+
+
+def media_through_nginx(stack, client, base: str, upload) -> None:
+    """A video goes to worker-media alone; its download resumes and revalidates through nginx."""
+    stack.start("worker-media")
+    stack.wait_healthy("worker-media")
+    video_bytes = samples.mp4_h264(seconds=2)
+    video = upload("clip.mp4", video_bytes)
+    assert (video.status_code, video.json()["kind"]) == (201, "video"), video.text
+    video_done = wait_for_status(client, f"{base}/api/v1/files/{video.json()['id']}/")
+    assert (video_done["status"], video_done["result"]["video_codec"]) == ("processed", "h264"), video_done
+    processed_by = {name: len(PROCESSED_TASK.findall(stack.log(name)))
+                    for name in ("worker-images", "worker-documents", "worker-default", "worker-media")}
+    assert processed_by == {"worker-images": 1, "worker-documents": 1, "worker-default": 1, "worker-media": 1}
+
+    url, size = f"{base}/api/v1/files/{video.json()['id']}/download/", len(video_bytes)
+    etag = f'"{video.json()["sha256"]}"'
+    whole = client.get(url, timeout=10)
+    assert (whole.status_code, whole.headers["ETag"], whole.headers["Accept-Ranges"]) == (200, etag, "bytes")
+    assert whole.content == video_bytes
+    head = client.head(url, timeout=10)
+    assert (head.status_code, head.headers["Content-Length"], head.headers["ETag"], head.content) == (
+        200, str(size), etag, b"")
+    for header, start, end in (("bytes=100-199", 100, 199), ("bytes=1000-", 1000, size - 1),
+                               ("bytes=-500", size - 500, size - 1)):
+        part = client.get(url, headers={"Range": header}, timeout=10)
+        assert part.status_code == 206, (header, part.status_code)
+        assert part.headers["Content-Range"] == f"bytes {start}-{end}/{size}"
+        assert part.headers["ETag"] == etag
+        assert part.headers["Content-Disposition"] == "attachment; filename=\"clip.mp4\"; filename*=UTF-8''clip.mp4"
+        assert part.content == video_bytes[start:end + 1]
+    resumed = client.get(url, headers={"Range": "bytes=1000-", "If-Range": etag}, timeout=10)
+    assert (resumed.status_code, resumed.content) == (206, video_bytes[1000:])
+    stale = client.get(url, headers={"Range": "bytes=1000-", "If-Range": '"stale"'}, timeout=10)
+    assert (stale.status_code, stale.content) == (200, video_bytes)
+    past_end = client.get(url, headers={"Range": f"bytes={size}-"}, timeout=10)
+    assert (past_end.status_code, past_end.headers["Content-Range"], past_end.json()["code"]) == (
+        416, f"bytes */{size}", "range_not_satisfiable")
+    cached = client.get(url, headers={"If-None-Match": etag}, timeout=10)
+    assert (cached.status_code, cached.content, cached.headers["ETag"]) == (304, b"", etag)
+    poster = client.get(f"{base}/api/v1/files/{video.json()['id']}/thumbnail/", headers={"Range": "bytes=0-11"},
+                        timeout=10)
+    assert (poster.status_code, poster.content[8:12]) == (206, b"WEBP")

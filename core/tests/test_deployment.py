@@ -22,7 +22,7 @@ DEV_COMPOSE = ROOT / "docker-compose.yml"
 PROD_COMPOSE = ROOT / "docker-compose.prod.yml"
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 ENV_EXAMPLE = ROOT / ".env.example"
-APP_SERVICES = ("web", "worker-images", "worker-documents", "worker-default", "beat", "migrate")
+APP_SERVICES = ("web", "worker-images", "worker-documents", "worker-media", "worker-default", "beat", "migrate")
 SKIPPED_DIRS = {".venv", "var", "node_modules", ".git", "tests"}
 
 ENV_READ_PATTERNS = [
@@ -227,6 +227,12 @@ def test_nginx_body_limit_default_matches_the_upload_views_bound():
     assert limit == 104_857_600 + 1_048_576 + MULTIPART_OVERHEAD
     command = " ".join(compose(PROD_COMPOSE)["services"]["nginx"]["command"])
     assert f"FILES_MAX_UPLOAD_SIZE + DATA_UPLOAD_MAX_MEMORY_SIZE + {MULTIPART_OVERHEAD}" in command
+
+
+def test_image_has_debians_ffmpeg_for_the_media_worker_and_stays_without_compilers():
+    final = _final_stage(DOCKERFILE.read_text())
+    assert re.search(r"apt-get install -y --no-install-recommends [^\n]*\bffmpeg=", final)
+    assert not re.search(r"\b(gcc|g\+\+|build-essential|python3-dev|libpq-dev|yasm|nasm)\b", final)
 
 
 def _final_stage(dockerfile: str) -> str:
