@@ -15,3 +15,42 @@ def client_for(user) -> APIClient:
     client.credentials(HTTP_AUTHORIZATION=bearer(user))
     client.user = user
     return client
+
+
+class LiveClient:
+    """A client of a running server (gunicorn, nginx), as a mobile or SPA app would be: it
+    registers, logs in and then sends its Bearer token with every request."""
+
+    PASSWORD = "correct-horse-battery-42"
+
+    def __init__(self, base_url: str, username: str = "e2e"):
+        import requests
+
+        self.base = base_url
+        self.session = requests.Session()
+        registered = self.session.post(f"{base_url}/api/v1/auth/register/", timeout=10, json={
+            "username": username, "email": f"{username}@example.com", "password": self.PASSWORD})
+        assert registered.status_code == 201, registered.text
+        tokens = self.session.post(f"{base_url}/api/v1/auth/token/", timeout=10,
+                                   json={"username": username, "password": self.PASSWORD}).json()
+        self.session.headers["Authorization"] = f"Bearer {tokens['access']}"
+
+    def upload(self, content: bytes, name: str, timeout: float = 60) -> dict:
+        response = self.session.post(f"{self.base}/api/v1/upload/", files={"file": (name, content)},
+                                     timeout=timeout)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def get(self, file_id: str) -> dict:
+        return self.session.get(f"{self.base}/api/v1/files/{file_id}/", timeout=10).json()
+
+    def wait_finished(self, file_id: str, timeout: float = 60) -> dict:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            body = self.get(file_id)
+            if body["status"] in ("processed", "failed"):
+                return body
+            time.sleep(0.1)
+        raise AssertionError(f"file {file_id} not finished after {timeout}s: {self.get(file_id)}")
