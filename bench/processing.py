@@ -46,6 +46,42 @@ def _direct_zip(path: str) -> None:
     _ = (len(infos), sum(i.file_size for i in infos), sum(i.compress_size for i in infos))
 
 
+def _direct_heic(path: str) -> None:
+    import pillow_heif
+    from PIL import Image
+
+    pillow_heif.register_heif_opener()
+    with Image.open(path) as image:
+        frame = image.copy()
+        frame.thumbnail((256, 256), Image.Resampling.LANCZOS, reducing_gap=2.0)
+        frame.save(io.BytesIO(), format="WEBP", quality=80, method=4)
+
+
+FFPROBE = ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams"]
+
+
+def _direct_video(path: str) -> None:
+    """ffprobe's JSON and ffmpeg's poster frame, called directly (the WebP made as the pipeline does)."""
+    import json
+    import subprocess
+
+    from PIL import Image
+
+    json.loads(subprocess.run([*FFPROBE, path], capture_output=True, check=True).stdout)
+    png = subprocess.run(["ffmpeg", "-v", "error", "-ss", "1", "-i", path, "-frames:v", "1", "-vf",
+                          "scale=w=256:h=256:force_original_aspect_ratio=decrease", "-f", "image2pipe",
+                          "-c:v", "png", "pipe:1"], capture_output=True, check=True).stdout
+    with Image.open(io.BytesIO(png)) as frame:
+        frame.convert("RGB").save(io.BytesIO(), format="WEBP", quality=80, method=4)
+
+
+def _direct_audio(path: str) -> None:
+    import json
+    import subprocess
+
+    json.loads(subprocess.run([*FFPROBE, path], capture_output=True, check=True).stdout)
+
+
 @dataclass
 class Case:
     label: str
@@ -57,7 +93,8 @@ class Case:
 
 
 def cases(scale: float = 1.0, counts: dict | None = None) -> list[Case]:
-    """The four samples of the issue; ``scale`` shrinks them for the smoke run."""
+    """The samples of the issues (JPEG, text, PDF, ZIP; HEIC, MP4, MP3); ``scale`` shrinks them for the
+    smoke run."""
     from . import samples
 
     counts = counts or {}
@@ -71,6 +108,14 @@ def cases(scale: float = 1.0, counts: dict | None = None) -> list[Case]:
              counts.get("document", 30)),
         Case("1,000-entry ZIP", "archive", "application/zip", lambda: samples.zip_archive(1000), _direct_zip,
              counts.get("archive", 30)),
+        Case("12 MP HEIC → thumbnail", "image", "image/heic",
+             lambda: samples.heic(int(4000 * scale) or 40, int(3000 * scale) or 30), _direct_heic,
+             counts.get("heic", 8)),
+        Case("10 s 720p H.264 MP4 → poster", "video", "video/mp4",
+             lambda: samples.mp4(max(10 * scale, 2), int(1280 * scale) // 2 * 2 or 64,
+                                 int(720 * scale) // 2 * 2 or 36), _direct_video, counts.get("video", 10)),
+        Case("3 min MP3", "audio", "audio/mpeg", lambda: samples.mp3(max(180 * scale, 2)), _direct_audio,
+             counts.get("audio", 20)),
     ]
 
 

@@ -133,7 +133,7 @@ def main(argv=None) -> int:
     sizes = [int(s) for s in args.sizes.split(",") if s]
     stack = Stack(database_name=args.database_name, redis_db=args.redis_db, postgres_url=args.postgres_url,
                   redis_url=args.redis_url, web_workers=args.web_workers,
-                  worker_queues=["images", "documents", "default"], keep_dir=args.keep_dir)
+                  worker_queues=["images", "documents", "media", "default"], keep_dir=args.keep_dir)
 
     def interrupted(signum, frame):
         raise SystemExit(128 + signum)
@@ -190,7 +190,8 @@ def main(argv=None) -> int:
         if "processing" in args.suites:
             emit("Processing throughput", processing.processing(
                 stack, rounds=args.processing_rounds, scale=args.processing_scale,
-                counts={"image": 2, "text": 2, "document": 2, "archive": 2} if args.smoke else None,
+                counts={"image": 2, "text": 2, "document": 2, "archive": 2, "heic": 2, "video": 2, "audio": 2}
+                if args.smoke else None,
                 baseline=baseline_tree))
         if "e2e" in args.suites:
             emit("End to end: upload → processed", e2e.end_to_end(

@@ -90,3 +90,28 @@ def zip_archive(entries: int = 1000) -> bytes:
         for index in range(entries):
             archive.writestr(f"dir{index % 10}/entry-{index}.txt", f"entry {index}\n" * 20)
     return out.getvalue()
+
+
+def heic(width: int = 4000, height: int = 3000) -> bytes:
+    """A 12-MP iPhone-like HEIC (the photo-like JPEG's pixels, written by pillow-heif)."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    with Image.open(io.BytesIO(jpeg(width, height))) as photo:
+        out = io.BytesIO()
+        photo.save(out, format="HEIF", quality=80)
+    return out.getvalue()
+
+
+def mp4(seconds: float = 10, width: int = 1280, height: int = 720) -> bytes:
+    """A phone-like H.264 + AAC MP4 (ffmpeg's test pattern), a keyframe every second."""
+    from testing.samples import mp4_h264
+
+    return mp4_h264(seconds=seconds, size=(width, height), rate=30)
+
+
+def mp3(seconds: float = 180) -> bytes:
+    """A song-length 128 kbit/s MP3 (a sine tone)."""
+    from testing.samples import mp3 as sine_mp3
+
+    return sine_mp3(seconds=seconds)

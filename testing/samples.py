@@ -147,7 +147,7 @@ def shell_script() -> bytes:
 
 # --- Video and audio, made by Debian's ffmpeg from its test sources (lavfi) -----------------
 
-def _ffmpeg(args: list[str], suffix: str, *, source: bytes | None = None) -> bytes:
+def ffmpeg_output(args: list[str], suffix: str, *, source: bytes | None = None) -> bytes:
     """Run ffmpeg writing to a temporary file (MP4 needs a seekable output) and return its bytes;
     ``source``, when given, is the input ``-i`` reads."""
     import subprocess
@@ -172,23 +172,23 @@ def _testsrc(seconds: float, size: tuple[int, int], rate: int) -> list[str]:
 
 def mp4_h264(seconds: float = 2, size=(160, 120), rate: int = 15, *, rotate: int | None = None) -> bytes:
     """H.264 + AAC in MP4 (moov first, as phones and browsers want); ``rotate`` sets the display matrix."""
-    data = _ffmpeg([*_testsrc(seconds, size, rate), "-c:v", "libx264", "-preset", "ultrafast", "-g", str(rate),
+    data = ffmpeg_output([*_testsrc(seconds, size, rate), "-c:v", "libx264", "-preset", "ultrafast", "-g", str(rate),
                     "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", "-movflags", "+faststart"], ".mp4")
     if rotate is None:
         return data
     # As a phone held upright records: the pixels stay landscape, the container says "turn them".
-    return _ffmpeg(["-c", "copy", "-map", "0", "-metadata:s:v:0", f"rotate={rotate}", "-movflags", "+faststart"],
+    return ffmpeg_output(["-c", "copy", "-map", "0", "-metadata:s:v:0", f"rotate={rotate}", "-movflags", "+faststart"],
                    ".mp4", source=data)
 
 
 def webm(seconds: float = 2, size=(160, 120), rate: int = 15) -> bytes:
     """VP8 + Opus in WebM: what Chromium plays."""
-    return _ffmpeg([*_testsrc(seconds, size, rate), "-c:v", "libvpx", "-b:v", "200k", "-deadline", "realtime",
+    return ffmpeg_output([*_testsrc(seconds, size, rate), "-c:v", "libvpx", "-b:v", "200k", "-deadline", "realtime",
                     "-c:a", "libopus", "-shortest"], ".webm")
 
 
 def _sine(seconds: float, codec: list[str], suffix: str) -> bytes:
-    return _ffmpeg(["-f", "lavfi", "-i", f"sine=duration={seconds}:frequency=440:sample_rate=44100", *codec],
+    return ffmpeg_output(["-f", "lavfi", "-i", f"sine=duration={seconds}:frequency=440:sample_rate=44100", *codec],
                    suffix)
 
 

@@ -60,7 +60,7 @@ def test_a_rotated_phone_video_reports_its_size_as_displayed(auth_client):
 
 
 def test_a_video_without_sound_has_no_audio_codec(auth_client):
-    silent = samples._ffmpeg(["-f", "lavfi", "-i", "testsrc=duration=1:size=64x48:rate=10", "-c:v", "libx264",
+    silent = samples.ffmpeg_output(["-f", "lavfi", "-i", "testsrc=duration=1:size=64x48:rate=10", "-c:v", "libx264",
                               "-preset", "ultrafast", "-pix_fmt", "yuv420p"], ".mp4")
     record = processed(auth_client, silent, "silent.mp4")
     assert record.result["audio_codec"] is None
