@@ -102,7 +102,8 @@ def test_listing_documents_its_filters_ordering_and_pagination(schema):
             "size_min", "size_max", "search", "ordering", "page", "page_size", "cursor"} <= set(params)
     assert params["status"]["schema"]["type"] == "array"
     assert set(params["status"]["schema"]["items"]["enum"]) == {"pending", "processing", "processed", "failed"}
-    assert set(params["kind"]["schema"]["items"]["enum"]) == {"image", "text", "document", "archive", "other"}
+    assert set(params["kind"]["schema"]["items"]["enum"]) == {"image", "video", "audio", "text", "document", "archive",
+                                                             "other"}
     assert params["uploaded_after"]["schema"]["format"] == "date-time"
     assert "400" in listing["responses"]
 

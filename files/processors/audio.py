@@ -1,12 +1,12 @@
 """Audio (MP3, M4A/AAC, WAV, Ogg/Opus, FLAC) with ffprobe: duration, codec, sample
 rate, channels, bitrate. No thumbnail.
 
-Runs on the ``media`` queue (``FILES_QUEUE_BY_KIND``). Limits: see ``ffmpeg``.
+Runs on the ``media`` queue (``FILES_QUEUE_BY_KIND``). Limits: see ``files.processors.ffmpeg``.
 """
 
 from ..enums import Kind
-from . import ffmpeg
 from .base import ProcessingError, Source
+from .ffmpeg import check_complete, check_limits, probe
 
 KIND = Kind.AUDIO
 MIME_TYPES = frozenset({
@@ -21,12 +21,12 @@ def handles(content_type: str) -> bool:
 
 def process(source: Source) -> dict:
     with source.local_path() as path:
-        found = ffmpeg.probe(path, what="audio")
-        ffmpeg.check_limits(found, what="audio")
+        found = probe(path, what="audio")
+        check_limits(found, what="audio")
         audio = found.first("audio")
         if audio is None:
             raise ProcessingError("The file has no audio stream.")
-        ffmpeg.check_complete(path, found, what="audio")
+        check_complete(path, found, what="audio")
     bitrate = _int(audio.get("bit_rate")) or _int(found.format.get("bit_rate"))
     return {
         "duration": round(found.duration, 3),
