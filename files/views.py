@@ -170,7 +170,7 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
         if record.blocked:
             raise FileBlocked()
         if not record.thumbnail:
-            raise NotFound("This file has no thumbnail (not an image, or not processed yet).")
+            raise NotFound("This file has no thumbnail (only images and videos have one, once processed).")
         return _stored_file_response(request, record.thumbnail, f"{record.name}.webp", "image/webp", inline=True)
 
     @extend_schema(request=None, responses={202: FileSerializer, **FILE_ERROR_RESPONSES, **CONFLICT_RESPONSE})

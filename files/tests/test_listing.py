@@ -133,7 +133,7 @@ def test_page_size_is_capped_at_100(auth_client, user):
     ("query", "field"),
     [
         ("status=finished", "status"),
-        ("kind=video", "kind"),
+        ("kind=spreadsheet", "kind"),
         ("uploaded_after=yesterday", "uploaded_after"),
         ("uploaded_before=2026-13-45T00:00:00Z", "uploaded_before"),
         ("size_min=lots", "size_min"),

@@ -94,7 +94,7 @@ def test_me_reports_quota_and_limits(auth_client, user, settings):
         "date_joined": response.json()["date_joined"], "is_staff": False,
         "quota": {"used_bytes": 0, "limit_bytes": 5000, "file_count": 0},
         "limits": {"max_upload_size": settings.FILES_MAX_UPLOAD_SIZE,
-                   "allowed_kinds": ["image", "text", "document", "archive", "other"]},
+                   "allowed_kinds": ["image", "video", "audio", "text", "document", "archive", "other"]},
     }
 
 
