@@ -3,6 +3,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from . import signing
 from .models import File
 
 
@@ -11,11 +12,17 @@ class FileSerializer(serializers.ModelSerializer):
 
     file = serializers.SerializerMethodField(help_text="URL that downloads the original bytes.")
     result = serializers.SerializerMethodField(help_text="What processing found; null until processed.")
+    download_url = serializers.SerializerMethodField(
+        help_text="Signed URL of the original bytes that works without a token (for a link), valid "
+                  "FILES_SIGNED_URL_TTL seconds; 403 once expired or if the file is blocked.")
+    thumbnail_url = serializers.SerializerMethodField(
+        help_text="Signed URL of the thumbnail that works without a token (for `<img src>`), valid "
+                  "FILES_SIGNED_URL_TTL seconds; null while there is no thumbnail.")
 
     class Meta:
         model = File
         fields = ["id", "name", "file", "size", "content_type", "kind", "sha256", "status", "processed",
-                  "uploaded_at", "processed_at", "error", "blocked", "result"]
+                  "uploaded_at", "processed_at", "download_url", "thumbnail_url", "error", "blocked", "result"]
         read_only_fields = fields
 
     def _url(self, name: str, record: File) -> str:
@@ -26,6 +33,14 @@ class FileSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.URI)
     def get_file(self, record: File) -> str:
         return self._url("file-download", record)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_download_url(self, record: File) -> str:
+        return signing.download_url(record, self.context.get("request"))
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_thumbnail_url(self, record: File) -> str | None:
+        return signing.thumbnail_url(record, self.context.get("request"))
 
     @extend_schema_field({"type": "object", "additionalProperties": {}, "nullable": True})
     def get_result(self, record: File):

@@ -1,12 +1,10 @@
-from urllib.parse import quote
-
 from django.conf import settings
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, UnsupportedMediaType, ValidationError
 from rest_framework.filters import SearchFilter
@@ -17,10 +15,11 @@ from api.pagination import StableOrderingFilter, paginator_for
 from api.throttling import ScopedRateThrottle, UserRateThrottle
 from core.storage import local_path_available, open_stream, presigned_download_url
 
-from . import selectors, services
+from . import selectors, services, signing
 from .errors import FileBlocked, FileRequired, FileTooLarge
 from .filters import FileFilter
 from .models import File
+from .names import content_disposition
 from .parsers import CheckedMultiPartParser
 from .schema import CONFLICT_RESPONSE, FILE_ERROR_RESPONSES, UPLOAD_ERROR_RESPONSES
 from .serializers import FileSerializer, UploadSerializer
@@ -139,7 +138,21 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
     def get_queryset(self):
         return selectors.file_list(owner=self.request.user)
 
+    def _signature(self) -> str | None:
+        """The ``sig`` of a signed download/thumbnail URL, which stands in for the Bearer token."""
+        if self.action in signing.PURPOSES:
+            return self.request.query_params.get(signing.QUERY_PARAMETER)
+        return None
+
+    def get_permissions(self):
+        if self._signature() is not None:
+            return [permissions.AllowAny()]
+        return super().get_permissions()
+
     def get_object(self):
+        token = self._signature()
+        if token is not None:
+            return signing.signed_file(token=token, file_id=self.kwargs["pk"], purpose=self.action)
         record = selectors.file_get(owner=self.request.user, file_id=self.kwargs["pk"])
         self.check_object_permissions(self.request, record)
         return record
@@ -204,10 +217,3 @@ def _stored_file_response(field_file, display_name: str, content_type: str, *, i
     response["Cache-Control"] = "private, no-store"
     return response
 
-
-def content_disposition(name: str, *, inline: bool = False) -> str:
-    """RFC 6266: an ASCII fallback ``filename`` and the exact UTF-8 ``filename*``."""
-    fallback = name.encode("ascii", "replace").decode("ascii").replace("?", "_")
-    fallback = fallback.replace("\\", "_").replace('"', "_")
-    kind = "inline" if inline else "attachment"
-    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
