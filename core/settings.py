@@ -299,6 +299,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_error_responses",
+        "api.schema.explicit_anonymous_security",
+        "api.schema.shared_parameter_enums",
     ],
 }
 

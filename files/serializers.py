@@ -1,12 +1,15 @@
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from . import signing
 from .models import File
 
 
+# "StoredFile" in the schema: "File" would shadow the DOM's File in generated TypeScript
+# and the generators' own File types (the JSON is the same).
+@extend_schema_serializer(component_name="StoredFile")
 class FileSerializer(serializers.ModelSerializer):
     """The File object of the contract."""
 
