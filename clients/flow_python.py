@@ -3,11 +3,11 @@ openapi.yaml (the package ``uploads_client``, in a temporary directory on PYTHON
 register → token → upload → wait until processed → list with filters → download → delete.
 
 api/tests/test_generated_clients.py type-checks it with ``mypy --strict`` and runs it against a
-live server. Environment: API_URL, SAMPLE_PNG (a PNG to upload), USERNAME.
+live server: ``python flow_python.py API_URL SAMPLE_PNG USERNAME`` (SAMPLE_PNG: a PNG to upload).
 """
 
 import io
-import os
+import sys
 import time
 from pathlib import Path
 from uuid import UUID
@@ -61,8 +61,8 @@ def wait_processed(client: AuthenticatedClient, file_id: UUID) -> StoredFile:
 
 
 def main() -> None:
-    base_url, username = os.environ["API_URL"], os.environ["USERNAME"]
-    png = Path(os.environ["SAMPLE_PNG"]).read_bytes()
+    base_url, sample, username = sys.argv[1:4]
+    png = Path(sample).read_bytes()
 
     anonymous = Client(base_url=base_url, raise_on_unexpected_status=True)
     registered = register.sync_detailed(client=anonymous, body=RegisterRequest(

@@ -105,7 +105,7 @@ def test_typescript_client_flow_against_the_live_server(typescript_flow, live_ap
 
 
 def test_python_client_flow_against_the_live_server(python_flow, live_api, tmp_path):
-    output = _run([sys.executable, str(python_flow)], cwd=python_flow.parent,
-                  env={**_flow_env(live_api, tmp_path), "PYTHONPATH": str(python_flow.parent)},
-                  what="the Python flow")
+    flow = _flow_env(live_api, tmp_path)
+    output = _run([sys.executable, str(python_flow), flow["API_URL"], flow["SAMPLE_PNG"], flow["USERNAME"]],
+                  cwd=python_flow.parent, env={"PYTHONPATH": str(python_flow.parent)}, what="the Python flow")
     assert "FLOW OK" in output, output
