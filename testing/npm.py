@@ -1,6 +1,7 @@
 """The npm packages of clients/ (installed by `make test`'s client-deps step): generators, tsc, Uppy."""
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,3 +19,14 @@ def npm_bin(name: str) -> str:
     if not path.exists():
         pytest.fail(f"{path} is missing: run `make client-deps` (make test runs it)")
     return str(path)
+
+
+def build_uppy_page(target: Path) -> Path:
+    """clients/uppy (index.html and app.js with Uppy, bundled by esbuild) built into ``target``."""
+    target.mkdir(parents=True, exist_ok=True)
+    built = subprocess.run([npm_bin("esbuild"), str(CLIENTS_DIR / "uppy" / "app.js"), "--bundle", "--format=iife",
+                            "--target=es2020", f"--outfile={target / 'app.bundle.js'}"],
+                           cwd=CLIENTS_DIR, capture_output=True, text=True, timeout=120)
+    assert built.returncode == 0, built.stderr
+    (target / "index.html").write_text((CLIENTS_DIR / "uppy" / "index.html").read_text())
+    return target
