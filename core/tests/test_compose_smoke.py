@@ -35,7 +35,10 @@ import yaml
 from django.conf import settings
 
 from testing import samples
+from testing.browser import chromium_page, screenshot, static_site
+from testing.npm import build_uppy_page
 from testing.processes import free_port, stop_processes
+from testing.spa import assert_uppy_flow, register_and_login, run_uppy_flow
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
@@ -290,7 +293,14 @@ def local_services():
 
 
 @pytest.fixture
-def stack(local_services, tmp_path):
+def spa_site(tmp_path):
+    """The Uppy page (clients/uppy) served on its own origin, http://127.0.0.1:<port>."""
+    with static_site(build_uppy_page(tmp_path / "spa")) as origin:
+        yield origin
+
+
+@pytest.fixture
+def stack(local_services, tmp_path, request):
     dotenv = {
         "APP_IMAGE": "uploads:smoke",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
@@ -308,6 +318,11 @@ def stack(local_services, tmp_path):
         "WORKER_DOCUMENTS_CONCURRENCY": "1",
         "WORKER_DEFAULT_CONCURRENCY": "1",
     }
+    if "spa_site" in request.fixturenames:
+        # A browser cannot claim X-Forwarded-Proto: https as the test's requests do, so for the
+        # browser this deployment answers plain HTTP (no redirect) and allows the page's origin.
+        dotenv |= {"CORS_ALLOWED_ORIGINS": request.getfixturevalue("spa_site"),
+                   "DJANGO_SECURE_SSL_REDIRECT": "false"}
     services = interpolated(yaml.safe_load(COMPOSE_FILE.read_text()), dotenv)["services"]
     # Like `docker compose up` with no --profile: services in a profile stay off.
     services = {name: service for name, service in services.items() if not service.get("profiles")}
@@ -534,3 +549,32 @@ def test_a_page_on_an_allowed_origin_reads_every_answer_through_nginx(stack):
     assert down.json() == {"code": "unavailable", "detail": down.json()["detail"], "errors": {}}
     assert _cors(down)[0] == SPA_ORIGIN
     assert down.headers["Retry-After"] == "5"
+
+
+def test_uppy_on_another_origin_through_nginx(spa_site, stack):
+    """The Uppy page of files/tests/test_browser_uppy.py, through the production nginx: X-Accel
+    thumbnails and downloads, and nginx's own 413, readable from the page's origin."""
+    stack.start("migrate")
+    assert stack.wait_exit("migrate", timeout=120) == 0, stack.log("migrate")
+    for name in ("web", "worker-images"):
+        stack.start(name)
+    stack.wait_healthy("web")
+    stack.start("nginx")
+    stack.wait_healthy("nginx", timeout=20)
+    stack.wait_healthy("worker-images")
+    # The browser reaches nginx by the site's host name.
+    api = f"http://{HOST}:{stack.addresses['nginx'][1]}"
+    session = requests.Session()
+    session.headers["Host"] = f"{HOST}:{stack.addresses['nginx'][1]}"
+    base = f"http://127.0.0.1:{stack.addresses['nginx'][1]}"
+    token = register_and_login(base, "uppy", session=session)
+
+    with chromium_page(args=[f"--host-resolver-rules=MAP {HOST} 127.0.0.1"]) as page:
+        seen = run_uppy_flow(page, origin=spa_site, api=api, token=token, too_large=3 * MAX_UPLOAD)
+        screenshot(page, "uppy-through-nginx")
+
+    assert_uppy_flow(seen, refused_detail="The request body is larger than this server accepts.")
+    # Django answered the signed thumbnail and download without a body (X-Accel-Redirect): nginx sent the bytes.
+    for endpoint in ("thumbnail", "download"):
+        assert re.search(rf'"GET /api/v1/files/[0-9a-f-]+/{endpoint}/\?sig=\S+ HTTP/1\.1" 200 0 ', stack.log("web")), \
+            stack.log("web")[-3000:]
