@@ -137,18 +137,15 @@ def open_stream(storage, name: str) -> tuple[IO[bytes], int | None]:
     return storage.open(name, "rb"), None
 
 
-def presigned_download_url(storage, name: str, *, response_headers: dict[str, str],
-                           expire: int | None = None) -> str | None:
-    """A URL the client may fetch the file from for ``expire`` seconds (default ``S3_PRESIGNED_EXPIRY``),
-    or None to stream it ourselves.
+def presigned_download_url(storage, name: str, *, response_headers: dict[str, str]) -> str | None:
+    """A short-lived URL the client may fetch the file from, or None to stream it ourselves.
 
     Only when ``S3_PRESIGNED_DOWNLOADS`` is on and the storage can sign URLs.
     """
     sign = getattr(storage, "presigned_get_url", None)
     if not settings.S3_PRESIGNED_DOWNLOADS or sign is None:
         return None
-    return sign(name, expire=settings.S3_PRESIGNED_EXPIRY if expire is None else expire,
-                response_headers=response_headers)
+    return sign(name, expire=settings.S3_PRESIGNED_EXPIRY, response_headers=response_headers)
 
 
 def storage_check(storage) -> None:

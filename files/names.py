@@ -1,8 +1,7 @@
-"""Turning a client's file name into a safe display name, and that name into a Content-Disposition."""
+"""Turning a client's file name into a safe display name."""
 
 import re
 import unicodedata
-from urllib.parse import quote
 
 MAX_NAME_LENGTH = 255
 FALLBACK_NAME = "file"
@@ -34,11 +33,3 @@ def safe_display_name(raw: str | None) -> str:
         extension = f".{extension[:16]}" if dot and len(extension) <= 16 else ""
         name = name[: MAX_NAME_LENGTH - len(extension)].rstrip(" .") + extension
     return name
-
-
-def content_disposition(name: str, *, inline: bool = False) -> str:
-    """RFC 6266: an ASCII fallback ``filename`` and the exact UTF-8 ``filename*``."""
-    fallback = name.encode("ascii", "replace").decode("ascii").replace("?", "_")
-    fallback = fallback.replace("\\", "_").replace('"', "_")
-    kind = "inline" if inline else "attachment"
-    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"

@@ -1,3 +1,5 @@
+from urllib.parse import quote
+
 from django.conf import settings
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -19,7 +21,6 @@ from . import selectors, services, signing
 from .errors import FileBlocked, FileRequired, FileTooLarge
 from .filters import FileFilter
 from .models import File
-from .names import content_disposition
 from .parsers import CheckedMultiPartParser
 from .schema import CONFLICT_RESPONSE, FILE_ERROR_RESPONSES, UPLOAD_ERROR_RESPONSES
 from .serializers import FileSerializer, UploadSerializer
@@ -252,3 +253,10 @@ def _stored_file_response(field_file, display_name: str, content_type: str, *, i
     response["Cache-Control"] = "private, no-store"
     return response
 
+
+def content_disposition(name: str, *, inline: bool = False) -> str:
+    """RFC 6266: an ASCII fallback ``filename`` and the exact UTF-8 ``filename*``."""
+    fallback = name.encode("ascii", "replace").decode("ascii").replace("?", "_")
+    fallback = fallback.replace("\\", "_").replace('"', "_")
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"

@@ -139,28 +139,31 @@ def test_signature_follows_secret_key_rotation(processed_image, settings):
     assert APIClient().get(f"{FILES}{processed_image['id']}/download/", {"sig": sig}).status_code == 200
 
 
-def test_presigned_bucket_urls_on_s3(storage_backend, auth_client, settings):
+def test_signed_urls_redirect_to_presigned_bucket_urls_on_s3(storage_backend, auth_client, settings):
+    """The File carries our signed URLs on every backend; with presigned S3 downloads the view
+    checks the signature (and the block) and redirects to the bucket, as for a Bearer request."""
     settings.S3_PRESIGNED_DOWNLOADS = True
-    settings.FILES_SIGNED_URL_TTL = 120
     content = samples.png((40, 30))
     created = upload(auth_client, content, "bucket.png").json()
     process_inline(created["id"])
     item = auth_client.get(f"{FILES}{created['id']}/").json()
+    assert f"{FILES}{created['id']}/download/?sig=" in item["download_url"]
+    assert f"{FILES}{created['id']}/thumbnail/?sig=" in item["thumbnail_url"]
+    download = APIClient().get(_path(item["download_url"]))
+    thumbnail = APIClient().get(_path(item["thumbnail_url"]))
     if storage_backend.s3 is None:
-        # Local storage cannot presign: the app's own signed URLs.
-        assert "/download/?sig=" in item["download_url"]
-        assert APIClient().get(_path(item["download_url"])).status_code == 200
+        # Local storage cannot presign: the bytes come from the app.
+        assert download.status_code == 200
+        assert b"".join(download.streaming_content) == content
         return
-    assert item["download_url"].startswith(storage_backend.s3.endpoint)
-    assert "X-Amz-Expires=120" in item["download_url"]
-    fetched = requests.get(item["download_url"], timeout=10)
-    assert fetched.status_code == 200
-    assert fetched.content == content
-    thumbnail = requests.get(item["thumbnail_url"], timeout=10)
-    assert thumbnail.status_code == 200
-    assert thumbnail.content[8:12] == b"WEBP"
-    # A blocked file gets the app's signed URLs, which refuse it.
+    assert (download.status_code, thumbnail.status_code) == (302, 302)
+    assert download["Location"].startswith(storage_backend.s3.endpoint)
+    fetched = requests.get(download["Location"], timeout=10)
+    assert (fetched.status_code, fetched.content) == (200, content)
+    fetched_thumbnail = requests.get(thumbnail["Location"], timeout=10)
+    assert fetched_thumbnail.status_code == 200
+    assert fetched_thumbnail.content[8:12] == b"WEBP"
+    # Blocked after the URLs were handed out: refused before any redirect.
     File.objects.filter(pk=created["id"]).update(blocked=True)
-    blocked = auth_client.get(f"{FILES}{created['id']}/").json()
-    assert "/download/?sig=" in blocked["download_url"]
-    _refused(APIClient().get(_path(blocked["download_url"])))
+    _refused(APIClient().get(_path(item["download_url"])))
+    _refused(APIClient().get(_path(item["thumbnail_url"])))
