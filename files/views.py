@@ -187,7 +187,11 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
                                "name, RFC 6266). Works with the Bearer token or with the `sig` of the File's "
                                "`download_url`. A blocked file answers 403 `file_blocked`.",
                    parameters=[SIGNATURE_PARAMETER],
+                   # The bytes keep their own type (*/*); application/octet-stream first, which
+                   # generators read as binary (they drop or mis-parse a lone */*).
                    responses={(200, "application/octet-stream"): OpenApiResponse(
+                                  OpenApiTypes.BINARY, description="The original bytes (their own Content-Type)."),
+                              (200, "*/*"): OpenApiResponse(
                                   OpenApiTypes.BINARY, description="The original bytes (their own Content-Type)."),
                               302: OpenApiResponse(description="With S3_PRESIGNED_DOWNLOADS: to a short-lived "
                                                                "presigned URL of the bytes (Location header)."),
