@@ -20,9 +20,12 @@ UPLOAD_ERROR_RESPONSES = {
 }
 CONFLICT_RESPONSE = {409: error_response("conflict: the file is being processed")}
 # files.downloads: one Range → 206, If-None-Match → 304, a range past the end → 416.
+_PARTIAL = OpenApiResponse(OpenApiTypes.BINARY, description="The bytes `Range: bytes=a-b` (or `a-`, `-n`) asked "
+                                                           "for, with `Content-Range: bytes a-b/size`.")
 DOWNLOAD_RESPONSES = {
-    (206, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The bytes `Range: bytes=a-b` (or `a-`, `-n`) "
-                                  "asked for, with `Content-Range: bytes a-b/size`."),
+    # application/octet-stream first, which generators read as binary; */* is what the bytes are.
+    (206, "application/octet-stream"): _PARTIAL,
+    (206, "*/*"): _PARTIAL,
     304: OpenApiResponse(description="`If-None-Match` names the `ETag` (the quoted sha256 for downloads)."),
     416: error_response("range_not_satisfiable: the range starts past the end (`Content-Range: bytes */size`)"),
 }
