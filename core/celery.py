@@ -5,11 +5,11 @@ Which queue a file goes to is decided in ``files.publishing``.
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 from celery import Celery
 from celery.signals import (
-    celeryd_init,
     task_postrun,
     task_prerun,
     worker_init,
@@ -65,18 +65,23 @@ def _unbind_log_context(task_id=None, **kwargs) -> None:
 # --- Metrics -------------------------------------------------------------------
 # A worker's pool processes write their metrics to files in one directory per
 # worker (prometheus-client's multiprocess mode); the worker's main process
-# serves their sum on CELERY_METRICS_PORT. The directory must be chosen before
-# anything imports prometheus-client, hence the earliest worker signal.
+# serves their sum on CELERY_METRICS_PORT. prometheus-client picks its mode
+# when first imported, which Django's setup in the worker does before any
+# worker signal, so the directory is chosen here, when this module is imported
+# by `celery ... worker`.
 
 
-@celeryd_init.connect
-def _choose_metrics_directory(**kwargs) -> None:
-    from django.conf import settings
+def _is_worker() -> bool:
+    return "worker" in sys.argv[1:] and "celery" in Path(sys.argv[0]).as_posix()
 
-    directory = Path(settings.VAR_DIR) / "metrics" / f"worker-{os.getpid()}"
-    shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir(parents=True)
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+
+if _is_worker() and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+    # core.settings' VAR_DIR default, before Django's settings are loaded.
+    _directory = Path(os.environ.get("VAR_DIR") or Path(__file__).resolve().parent.parent / "var")
+    _directory = _directory / "metrics" / f"worker-{os.getpid()}"
+    shutil.rmtree(_directory, ignore_errors=True)
+    _directory.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_directory)
 
 
 @worker_init.connect
