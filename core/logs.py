@@ -41,7 +41,7 @@ def unbind(tokens: list) -> None:
         var.reset(token)
 
 
-def current_user_id():
+def current_user_id() -> str | None:
     """The authenticated user's id of the current request or task; None when there is none (yet).
 
     Never evaluates Django's lazy session user: that would be a query inside a log call.
@@ -56,7 +56,7 @@ def current_user_id():
             return None
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    return user.pk
+    return str(user.pk)
 
 
 class ContextFilter(logging.Filter):

@@ -40,7 +40,7 @@ def enqueue_processing(record) -> bool:
     """
     # The task's log lines carry the request that queued it (core.celery reads these).
     headers = {logs.TASK_HEADER: {"request_id": logs.request_id.get(), "file_id": str(record.pk),
-                                  "user_id": record.owner_id}}
+                                  "user_id": str(record.owner_id)}}
     try:
         current_app.send_task(PROCESS_FILE_TASK, args=[str(record.pk)], queue=queue_for_kind(record.kind),
                               retry=False, headers=headers)
