@@ -3,6 +3,7 @@
 Which queue a file goes to is decided in ``files.publishing``.
 """
 
+import logging
 import os
 import shutil
 import sys
@@ -21,6 +22,7 @@ from django.db import close_old_connections
 from core.logs import TASK_HEADER, bind_task_context, unbind
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
+logger = logging.getLogger(__name__)
 
 app = Celery("core")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -75,7 +77,7 @@ def _is_worker() -> bool:
     return "worker" in sys.argv[1:] and "celery" in Path(sys.argv[0]).as_posix()
 
 
-if _is_worker() and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+if _is_worker():
     # core.settings' VAR_DIR default, before Django's settings are loaded.
     _directory = Path(os.environ.get("VAR_DIR") or Path(__file__).resolve().parent.parent / "var")
     _directory = _directory / "metrics" / f"worker-{os.getpid()}"
@@ -95,7 +97,11 @@ def _serve_metrics(**kwargs) -> None:
 
     registry = CollectorRegistry(auto_describe=False)
     MultiProcessCollector(registry)
-    start_http_server(settings.CELERY_METRICS_PORT, addr=settings.CELERY_METRICS_ADDR, registry=registry)
+    try:
+        start_http_server(settings.CELERY_METRICS_PORT, addr=settings.CELERY_METRICS_ADDR, registry=registry)
+    except OSError:
+        # Metrics are worth less than processing: a taken port must not stop the worker.
+        logger.exception("Cannot serve metrics on %s:%s", settings.CELERY_METRICS_ADDR, settings.CELERY_METRICS_PORT)
 
 
 @worker_process_shutdown.connect

@@ -17,9 +17,10 @@ Metrics whose code is built by other features (define here, increment there):
 - ``WEBHOOK_DELIVERIES`` (``uploads_webhook_deliveries_total{result}``):
   increment once per delivery attempt with ``result`` ``success`` or
   ``failure`` (timeouts and refused connections are failures).
-- ``uploads_tus_uploads_in_progress``: unfinished resumable uploads, counted
-  from the database at scrape time in ``DatabaseCollector`` (a gauge kept
-  in-process would be lost whenever gunicorn replaces a worker).
+- ``TUS_UPLOADS_IN_PROGRESS`` (``uploads_tus_uploads_in_progress``): unfinished
+  resumable uploads, to be counted from the database at scrape time in
+  ``DatabaseCollector.collect`` (a gauge kept in a process would be lost
+  whenever gunicorn replaces a worker). The dashboard already shows it.
 """
 
 import functools
@@ -67,6 +68,10 @@ PROCESSING_DURATION = Histogram(
     "Time a worker spent on one processing attempt, by kind and outcome (processed, failed, retry, lost).",
     ["kind", "outcome"], buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
 )
+
+# --- Resumable uploads (issue 15 reports it from DatabaseCollector) -------------------
+
+TUS_UPLOADS_IN_PROGRESS = "uploads_tus_uploads_in_progress"
 
 # --- Webhooks (issue 14 increments it) ---------------------------------------------
 
