@@ -70,3 +70,22 @@ def add_error_responses(result, generator, request, public):
         )
     return result
 
+
+
+REQUEST_ID_HEADER = {
+    "schema": {"type": "string"},
+    "description": "This request's id: the one a trusted proxy sent, else a new one. The logs of the "
+                   "request and of the tasks it queued carry it.",
+}
+
+
+def add_request_id_header(result, generator, request, public):
+    """POSTPROCESSING_HOOK: every response carries ``X-Request-ID`` (api.middleware)."""
+    result.setdefault("components", {}).setdefault("headers", {})["RequestId"] = REQUEST_ID_HEADER
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method not in HTTP_METHODS:
+                continue
+            for response in operation.get("responses", {}).values():
+                response.setdefault("headers", {})["X-Request-ID"] = {"$ref": "#/components/headers/RequestId"}
+    return result
