@@ -21,6 +21,8 @@ REQUEST_ID_HEADER = "X-Request-ID"
 # that could forge log lines) is replaced by our own.
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
 METRICS_PATH = "/metrics"
+# Label values stay a small set whatever a client sends.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def request_id_for(request) -> str:
@@ -70,10 +72,11 @@ class RequestContextMiddleware:
             response = self.get_response(request)
             duration = time.perf_counter() - started
             route, status = route_of(request), response.status_code
-            metrics.HTTP_REQUEST_DURATION.labels(route, request.method, str(status)).observe(duration)
+            method = request.method if request.method in METHODS else "other"
+            metrics.HTTP_REQUEST_DURATION.labels(route, method, str(status)).observe(duration)
             response[REQUEST_ID_HEADER] = request_id
-            request_logger.info("%s %s %s %.1fms", request.method, route, status, duration * 1000, extra={
-                "method": request.method, "route": route, "status": status,
+            request_logger.info("%s %s %s %.1fms", method, route, status, duration * 1000, extra={
+                "method": method, "route": route, "status": status,
                 "duration_ms": round(duration * 1000, 1)})
             return response
         finally:

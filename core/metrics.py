@@ -44,8 +44,8 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 
 
 HTTP_REQUEST_DURATION = Histogram(
     "uploads_http_request_duration_seconds",
-    "Time to answer a request, by route (the URL pattern's name, never the raw path), method and status; "
-    "its _count is the number of requests.",
+    "Time until a request's response is ready (a streamed body's transfer not included), by route "
+    "(the URL pattern's name, never the raw path), method and status; its _count is the number of requests.",
     ["route", "method", "status"], buckets=LATENCY_BUCKETS,
 )
 

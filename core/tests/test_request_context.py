@@ -109,3 +109,13 @@ def test_json_formatter_writes_one_line_with_the_exception():
     entry = json.loads(text)
     assert entry["message"] == "failed here" and "ValueError: broken" in entry["exception"]
     assert "request_id" not in entry  # None values are left out
+
+
+def test_request_metrics_label_routes_and_methods_from_small_sets(client):
+    client.generic("BREW", "/api/v1/files/")
+    client.get("/no/such/page/")
+    text = client.get("/metrics").content.decode()
+    samples = Samples(text)
+    assert samples.total("uploads_http_request_duration_seconds_count", route="file-list", method="other") >= 1
+    assert samples.total("uploads_http_request_duration_seconds_count", route="unmatched", status="404") >= 1
+    assert "BREW" not in text and "/no/such/page/" not in text
