@@ -25,6 +25,7 @@ Metrics whose code is built by other features (define here, increment there):
 
 import functools
 import ipaddress
+import logging
 import os
 import time
 from collections.abc import Iterable
@@ -34,6 +35,8 @@ from prometheus_client import REGISTRY as PROCESS_REGISTRY
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
+
+logger = logging.getLogger(__name__)
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -91,6 +94,7 @@ class DatabaseCollector:
     """
 
     def collect(self) -> Iterable:
+        from django.db import DatabaseError
         from django.db.models import Count, Min
 
         from files.enums import Status
@@ -103,9 +107,14 @@ class DatabaseCollector:
                                 labels=["queue"])
         busy = GaugeMetricFamily("uploads_files_processing", "Files being processed now, by queue.", labels=["queue"])
         queues = {queue: {"pending": 0, "oldest": None, "processing": 0} for queue in file_queues()}
-        rows = (File.objects.filter(status__in=[Status.PENDING, Status.PROCESSING]).order_by()
-                .values("status", "kind").annotate(count=Count("pk"), oldest=Min("status_changed_at"))
-                .values_list("status", "kind", "count", "oldest"))
+        try:
+            rows = list(File.objects.filter(status__in=[Status.PENDING, Status.PROCESSING]).order_by()
+                        .values("status", "kind").annotate(count=Count("pk"), oldest=Min("status_changed_at"))
+                        .values_list("status", "kind", "count", "oldest"))
+        except DatabaseError:
+            # The process's own metrics still answer while the database is down (when they matter most).
+            logger.warning("Cannot read the queue gauges from the database", exc_info=True)
+            return []
         now = time.time()
         for status, kind, count, oldest in rows:
             queue = queues.setdefault(queue_for_kind(kind), {"pending": 0, "oldest": None, "processing": 0})
