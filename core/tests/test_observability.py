@@ -9,7 +9,7 @@ the file.
 
 import json
 from collections import Counter
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
@@ -18,8 +18,9 @@ from files.publishing import file_queues
 from testing import samples
 from testing.brokers import flush_redis
 from testing.clients import LiveClient
-from testing.live import gunicorn_server
+from testing.live import gunicorn_server, shared_database_url
 from testing.metrics import scrape
+from testing.network import TcpProxy
 from testing.processes import free_port
 from testing.workers import celery_worker, stack_env
 
@@ -138,3 +139,27 @@ def test_metrics_add_up_across_processes_and_logs_follow_a_request_into_its_task
     assert {(line["file_id"], line["user_id"]) for line in task_lines} == {(file_id, user_id)}
     # The one grep: that file's lines all carry the request that uploaded it.
     assert all(line.get("request_id") == pdf_id for line in worker_lines if line.get("file_id") == file_id)
+
+
+def test_metrics_still_answer_while_the_database_is_down(transactional_db, tmp_path, media_root):
+    database = urlsplit(shared_database_url())
+    proxy = TcpProxy(port=free_port(), target=(database.hostname, database.port or 5432))
+    proxied = urlunsplit(database._replace(netloc=f"{database.username}@127.0.0.1:{proxy.port}"))
+    proxy.start()
+    try:
+        with gunicorn_server(var_dir=tmp_path / "var", media_root=media_root, workers=1,
+                             env={"DATABASE_URL": proxied, "DB_CONN_MAX_AGE": "60", "LOG_FORMAT": "json"}) as server:
+            before = scrape(f"{server.url}/metrics")
+            proxy.stop()
+            during = scrape(f"{server.url}/metrics")
+            proxy.start()
+            after = scrape(f"{server.url}/metrics")
+            log = server.log.read_text(errors="replace")
+    finally:
+        proxy.stop()
+    assert before.by("uploads_queue_depth", "queue") == {"images": 0, "default": 0, "documents": 0}
+    # The process's own metrics answer; the database's gauges are left out rather than failing the scrape.
+    assert during.total("uploads_http_request_duration_seconds_count", route="health-live") >= 1
+    assert during.by("uploads_queue_depth", "queue") == {}
+    assert "Cannot read the queue gauges from the database" in log
+    assert after.by("uploads_queue_depth", "queue") == {"images": 0, "default": 0, "documents": 0}
