@@ -142,10 +142,10 @@ def test_a_worker_killed_mid_task_still_processes_the_file_exactly_once(broker_u
         client = Client(server.url)
         created = client.upload(content, "big.csv", timeout=120)
         deadline = time.monotonic() + PROCESS_TIMEOUT
-        while File.objects.filter(pk=created["id"], status=Status.PROCESSING).count() == 0:
+        # One read of the status per look: two queries could straddle the pending → processing change.
+        while (status := File.objects.values_list("status", flat=True).get(pk=created["id"])) != Status.PROCESSING:
             assert time.monotonic() < deadline, "processing never started"
-            assert File.objects.filter(pk=created["id"], status=Status.PENDING).exists(), \
-                "processing finished before the worker could be killed"
+            assert status == Status.PENDING, "processing finished before the worker could be killed"
             time.sleep(0.005)
         children = worker.pool_children()
         assert len(children) == 1
