@@ -74,11 +74,16 @@ PROCESSING_DURATION = Histogram(
     ["kind", "outcome"], buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
 )
 
-# --- Resumable uploads (issue 15 reports it from DatabaseCollector) -------------------
+# --- Degraded dependencies ---------------------------------------------------------
+
+THROTTLE_FAIL_OPEN = Counter("uploads_throttle_fail_open_total",
+                             "Requests let through unthrottled because Redis could not be reached.")
+
+# --- Resumable uploads (reported from DatabaseCollector) ---------------------------
 
 TUS_UPLOADS_IN_PROGRESS = "uploads_tus_uploads_in_progress"
 
-# --- Webhooks (issue 14 increments it) ---------------------------------------------
+# --- Webhooks ------------------------------------------------------------------------
 
 WEBHOOK_DELIVERIES = Counter("uploads_webhook_deliveries_total",
                              "Webhook delivery attempts, by result (success, failure).", ["result"])
