@@ -1,5 +1,8 @@
-"""Authenticated API clients: a user's bearer token, a DRF test client that sends it."""
+"""Authenticated API clients: a user's bearer token, a DRF test client that sends it, a live server's client."""
 
+import time
+
+import requests
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -17,22 +20,21 @@ def client_for(user) -> APIClient:
     return client
 
 
-class LiveClient:
-    """A client of a running server (gunicorn, nginx), as a mobile or SPA app would be: it
-    registers, logs in and then sends its Bearer token with every request."""
+LIVE_PASSWORD = "correct-horse-battery-42"
+LIVE_PROCESS_TIMEOUT = 60
 
-    PASSWORD = "correct-horse-battery-42"
+
+class LiveClient:
+    """A client of the running server, as a mobile or SPA app would be."""
 
     def __init__(self, base_url: str, username: str = "e2e"):
-        import requests
-
         self.base = base_url
         self.session = requests.Session()
         registered = self.session.post(f"{base_url}/api/v1/auth/register/", timeout=10, json={
-            "username": username, "email": f"{username}@example.com", "password": self.PASSWORD})
+            "username": username, "email": f"{username}@example.com", "password": LIVE_PASSWORD})
         assert registered.status_code == 201, registered.text
         tokens = self.session.post(f"{base_url}/api/v1/auth/token/", timeout=10,
-                                   json={"username": username, "password": self.PASSWORD}).json()
+                                   json={"username": username, "password": LIVE_PASSWORD}).json()
         self.session.headers["Authorization"] = f"Bearer {tokens['access']}"
 
     def upload(self, content: bytes, name: str, timeout: float = 60) -> dict:
@@ -44,9 +46,7 @@ class LiveClient:
     def get(self, file_id: str) -> dict:
         return self.session.get(f"{self.base}/api/v1/files/{file_id}/", timeout=10).json()
 
-    def wait_finished(self, file_id: str, timeout: float = 60) -> dict:
-        import time
-
+    def wait_finished(self, file_id: str, timeout: float = LIVE_PROCESS_TIMEOUT) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             body = self.get(file_id)
