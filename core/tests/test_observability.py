@@ -69,8 +69,9 @@ def test_metrics_add_up_across_processes_and_logs_follow_a_request_into_its_task
 
         # No worker yet: the database says what waits in each queue, and for how long.
         waiting = scrape(f"{server.url}/metrics")
-        assert waiting.by("uploads_queue_depth", "queue") == {"images": 2, "default": 2, "documents": 1}
-        assert waiting.by("uploads_files_processing", "queue") == {"images": 0, "default": 0, "documents": 0}
+        assert waiting.by("uploads_queue_depth", "queue") == {"images": 2, "default": 2, "documents": 1, "media": 0}
+        assert waiting.by("uploads_files_processing", "queue") == {
+            "images": 0, "default": 0, "documents": 0, "media": 0}
         assert waiting.total("uploads_queue_oldest_pending_age_seconds", queue="images") > 0
 
         with celery_worker(queues=file_queues(), env=env, log_dir=var_dir, name="all", concurrency=2) as worker:
@@ -107,8 +108,9 @@ def test_metrics_add_up_across_processes_and_logs_follow_a_request_into_its_task
     assert web.total("uploads_http_request_duration_seconds_count", route="file-upload", status="413") == 2
     assert "/api/v1/files/" not in " ".join(str(labels) for _, labels, _ in web.samples)  # routes, never paths
     # The queues are empty again.
-    assert web.by("uploads_queue_depth", "queue") == {"images": 0, "default": 0, "documents": 0}
-    assert web.by("uploads_queue_oldest_pending_age_seconds", "queue") == {"images": 0, "default": 0, "documents": 0}
+    assert web.by("uploads_queue_depth", "queue") == {"images": 0, "default": 0, "documents": 0, "media": 0}
+    assert web.by("uploads_queue_oldest_pending_age_seconds", "queue") == {
+        "images": 0, "default": 0, "documents": 0, "media": 0}
 
     # Processing, summed over the worker's pool processes.
     assert processed_metrics.by("uploads_processing_duration_seconds_count", "kind", outcome="processed") == kinds, (
@@ -157,9 +159,9 @@ def test_metrics_still_answer_while_the_database_is_down(transactional_db, tmp_p
             log = server.log.read_text(errors="replace")
     finally:
         proxy.stop()
-    assert before.by("uploads_queue_depth", "queue") == {"images": 0, "default": 0, "documents": 0}
+    assert before.by("uploads_queue_depth", "queue") == {"images": 0, "default": 0, "documents": 0, "media": 0}
     # The process's own metrics answer; the database's gauges are left out rather than failing the scrape.
     assert during.total("uploads_http_request_duration_seconds_count", route="health-live") >= 1
     assert during.by("uploads_queue_depth", "queue") == {}
     assert "Cannot read the queue gauges from the database" in log
-    assert after.by("uploads_queue_depth", "queue") == {"images": 0, "default": 0, "documents": 0}
+    assert after.by("uploads_queue_depth", "queue") == {"images": 0, "default": 0, "documents": 0, "media": 0}
