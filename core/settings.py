@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
@@ -183,6 +184,8 @@ FILES_DEFAULT_QUEUE = env.str("FILES_DEFAULT_QUEUE", default="default")
 FILES_MAX_PROCESSING_ATTEMPTS = env.int("FILES_MAX_PROCESSING_ATTEMPTS", default=5)
 FILES_SWEEP_PENDING_AFTER = env.int("FILES_SWEEP_PENDING_AFTER", default=300)
 FILES_IDEMPOTENCY_TTL = env.int("FILES_IDEMPOTENCY_TTL", default=86_400)
+# Seconds an unfinished resumable (tus) upload lives after its last PATCH.
+FILES_TUS_EXPIRY = env.int("FILES_TUS_EXPIRY", default=86_400)
 # Processing limits (see the README for why each default).
 FILES_IMAGE_MAX_PIXELS = env.int("FILES_IMAGE_MAX_PIXELS", default=64_000_000)
 FILES_IMAGE_MAX_FRAMES = env.int("FILES_IMAGE_MAX_FRAMES", default=1_000)
@@ -234,6 +237,10 @@ CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_BEAT_SCHEDULE = {
     "sweep-files": {
         "task": "files.tasks.sweep_files",
+        "schedule": env.int("FILES_SWEEP_INTERVAL", default=60),
+    },
+    "expire-uploads": {
+        "task": "files.tasks.expire_uploads",
         "schedule": env.int("FILES_SWEEP_INTERVAL", default=60),
     },
 }
@@ -304,7 +311,14 @@ SPECTACULAR_SETTINGS = {
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
-CORS_EXPOSE_HEADERS = ["Location", "Retry-After"]
+# The tus protocol's request and response headers (issue 14), kept apart so the
+# general lists can grow without touching them.
+CORS_TUS_REQUEST_HEADERS = ["tus-resumable", "upload-length", "upload-offset", "upload-metadata",
+                            "upload-defer-length", "upload-concat", "x-http-method-override"]
+CORS_TUS_EXPOSE_HEADERS = ["Tus-Resumable", "Tus-Version", "Tus-Extension", "Tus-Max-Size",
+                           "Upload-Offset", "Upload-Length", "Upload-Expires", "Upload-Metadata", "File-Location"]
+CORS_ALLOW_HEADERS = [*default_cors_headers, *CORS_TUS_REQUEST_HEADERS]
+CORS_EXPOSE_HEADERS = ["Location", "Retry-After", *CORS_TUS_EXPOSE_HEADERS]
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
