@@ -1,0 +1,102 @@
+"""Resumable uploads against real processes (gunicorn, a Celery worker) on local disk and S3:
+a PATCH whose connection is cut half-way, then resumed; tuspy uploading in chunks.
+Each ends with a processed File whose sha256 is that of the bytes sent."""
+
+import hashlib
+import io
+import socket
+import time
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+
+from files.publishing import file_queues
+from testing import samples
+from testing.brokers import flush_redis
+from testing.live import gunicorn_server
+from testing.tus import LiveAccount
+from testing.workers import celery_worker, stack_env
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+MIB = 1024 * 1024
+TUS = {"Tus-Resumable": "1.0.0"}
+
+
+@pytest.fixture
+def live_stack(storage_backend, tmp_path, media_root):
+    """gunicorn and one worker of every queue on the test's storage backend."""
+    broker_url = settings.CELERY_BROKER_URL
+    if not broker_url.startswith("redis://"):
+        pytest.skip("end-to-end tests need the Redis broker (make test sets CELERY_BROKER_URL)")
+    flush_redis(broker_url)
+    var_dir = tmp_path / "var"
+    env = stack_env(var_dir=var_dir, media_root=media_root, broker_url=broker_url,
+                    **storage_backend.environment())
+    with gunicorn_server(var_dir=var_dir, media_root=media_root, env=env) as server, \
+            celery_worker(queues=file_queues(), env=env, log_dir=var_dir, name="tus"):
+        yield server
+    flush_redis(broker_url)
+
+
+def create(account: LiveAccount, length: int) -> str:
+    response = account.session.post(f"{account.base}/api/v1/uploads/", timeout=10, headers={
+        **TUS, "Upload-Length": str(length), "Upload-Metadata": "filename Y3V0LmJpbg=="})
+    assert response.status_code == 201, response.text
+    return response.headers["Location"]
+
+
+def offset_of(account: LiveAccount, url: str) -> int:
+    response = account.session.head(url, headers=TUS, timeout=10)
+    assert response.status_code == 200, response.text
+    return int(response.headers["Upload-Offset"])
+
+
+def patch_cut_after(account: LiveAccount, url: str, offset: int, body: bytes, cut_at: int) -> None:
+    """Send a PATCH declaring all of ``body`` on a raw socket, and close it after ``cut_at`` bytes."""
+    parts = urlsplit(url)
+    head = (f"PATCH {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nAuthorization: {account.authorization}\r\n"
+            f"Tus-Resumable: 1.0.0\r\nUpload-Offset: {offset}\r\nContent-Type: application/offset+octet-stream\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as connection:
+        connection.sendall(head + body[:cut_at])
+        time.sleep(0.3)  # the bytes reach the server before the connection goes
+
+
+def test_a_patch_cut_half_way_keeps_what_arrived_and_resumes(live_stack):
+    account = LiveAccount(live_stack.url)
+    content = samples.random_bytes(12 * MIB + 5, seed=11)
+    url = create(account, len(content))
+    patch_cut_after(account, url, 0, content[: 9 * MIB], cut_at=7 * MIB + 3)
+
+    deadline = time.monotonic() + 20
+    while (offset := offset_of(account, url)) != 7 * MIB + 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert offset == 7 * MIB + 3, live_stack.log_tail()
+
+    response = account.session.patch(url, data=content[offset:], timeout=60, headers={
+        **TUS, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream"})
+    assert response.status_code == 204, response.text
+    assert response.headers["Upload-Offset"] == str(len(content))
+    finished = account.wait_finished(response.headers["File-Location"])
+    assert (finished["status"], finished["size"]) == ("processed", len(content))
+    assert finished["sha256"] == hashlib.sha256(content).hexdigest()
+    downloaded = account.session.get(finished["file"], timeout=30)
+    assert downloaded.content == content
+
+
+def test_tuspy_uploads_in_chunks(live_stack):
+    from tusclient.client import TusClient
+
+    account = LiveAccount(live_stack.url)
+    content = samples.random_bytes(6 * MIB + 17, seed=5)
+    client = TusClient(f"{live_stack.url}/api/v1/uploads/", headers={"Authorization": account.authorization})
+    uploader = client.uploader(file_stream=io.BytesIO(content), chunk_size=2 * MIB,
+                               metadata={"filename": "data.bin"})
+    uploader.upload()
+    progress = account.session.get(uploader.url, headers=TUS, timeout=10).json()
+    assert progress["offset"] == progress["length"] == len(content)
+    finished = account.wait_finished(f"{live_stack.url}/api/v1/files/{progress['file']['id']}/")
+    assert (finished["name"], finished["kind"], finished["status"]) == ("data.bin", "other", "processed")
+    assert finished["sha256"] == hashlib.sha256(content).hexdigest()
