@@ -4,7 +4,11 @@ Each ends with a processed File whose sha256 is that of the bytes sent."""
 
 import hashlib
 import io
+import json
+import shutil
+import signal
 import socket
+import subprocess
 import time
 from urllib.parse import urlsplit
 
@@ -99,4 +103,38 @@ def test_tuspy_uploads_in_chunks(live_stack):
     assert progress["offset"] == progress["length"] == len(content)
     finished = account.wait_finished(f"{live_stack.url}/api/v1/files/{progress['file']['id']}/")
     assert (finished["name"], finished["kind"], finished["status"]) == ("data.bin", "other", "processed")
+    assert finished["sha256"] == hashlib.sha256(content).hexdigest()
+
+
+def run_node_client(*args: str) -> tuple[int, list[dict]]:
+    script = settings.BASE_DIR / "testing" / "js" / "tus_upload.mjs"
+    done = subprocess.run(["node", str(script), *args], capture_output=True, text=True, timeout=120,
+                          cwd=script.parent)
+    events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    return done.returncode, events
+
+
+@pytest.mark.parametrize("storage_backend", ["local"], indirect=True)
+def test_tus_js_client_killed_part_way_resumes_from_its_stored_url(live_stack, tmp_path):
+    if shutil.which("node") is None:
+        pytest.skip("Node.js is not installed")
+    account = LiveAccount(live_stack.url)
+    content = samples.random_bytes(6 * MIB + 99, seed=21)
+    path = tmp_path / "video.bin"
+    path.write_bytes(content)
+    storage = tmp_path / "tus-urls.json"
+    common = [f"{live_stack.url}/api/v1/uploads/", account.token, str(path), str(storage), str(MIB)]
+
+    code, first = run_node_client(*common, str(3 * MIB))
+    assert code == -signal.SIGKILL, first
+    assert [e["accepted"] for e in first if e["event"] == "chunk"] == [MIB, 2 * MIB, 3 * MIB]
+    assert storage.exists()
+
+    code, second = run_node_client(*common)
+    assert code == 0, second
+    assert second[0] == {"event": "resumed-from", "offset": 3 * MIB}
+    assert second[-1]["event"] == "done"
+    progress = account.session.get(second[-1]["url"], headers=TUS, timeout=10).json()
+    finished = account.wait_finished(f"{live_stack.url}/api/v1/files/{progress['file']['id']}/")
+    assert (finished["name"], finished["status"]) == ("from-node.bin", "processed")
     assert finished["sha256"] == hashlib.sha256(content).hexdigest()
