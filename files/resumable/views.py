@@ -100,11 +100,14 @@ class TusView(APIView):
         response["Upload-Expires"] = http_date(upload.expires_at.timestamp())
         return response
 
-    def _append(self, request, upload, offset: int):
+    def _check_content_type(self, request) -> None:
         content_type = request.content_type.split(";")[0].strip().lower()
         if content_type != PATCH_CONTENT_TYPE:
             raise UnsupportedMediaType(content_type or "(none)",
                                        detail=f"Send the bytes as Content-Type: {PATCH_CONTENT_TYPE}.")
+
+    def _append(self, request, upload, offset: int):
+        self._check_content_type(request)
         return services.upload_append(upload=upload, offset=offset, read=_body_reader(request),
                                       declared_size=_header_int(request, "Content-Length", required=False))
 
@@ -148,9 +151,16 @@ class UploadCreationView(TusView):
         if request.headers.get("Upload-Defer-Length") is not None:
             raise ApplicationError("Upload-Defer-Length is not supported; send Upload-Length.")
         length = _header_int(request, "Upload-Length")
-        upload = services.upload_create(owner=request.user, length=length,
-                                        filename=_metadata(request).get("filename"))
-        if _has_body(request):  # creation-with-upload
+        filename = _metadata(request).get("filename")
+        with_upload = _has_body(request)  # creation-with-upload
+        if with_upload:
+            # Refused before the upload exists, so a refusal leaves no reservation behind.
+            self._check_content_type(request)
+            size = _header_int(request, "Content-Length", required=False)
+            if size is not None and size > length:
+                raise services.PastUploadLength(f"The body of {size} bytes goes past Upload-Length ({length}).")
+        upload = services.upload_create(owner=request.user, length=length, filename=filename)
+        if with_upload:
             upload = self._append(request, upload, 0)
         response = HttpResponse(status=201)
         response["Location"] = request.build_absolute_uri(

@@ -2,6 +2,7 @@
 a PATCH whose connection is cut half-way, then resumed; tuspy uploading in chunks.
 Each ends with a processed File whose sha256 is that of the bytes sent."""
 
+import contextlib
 import hashlib
 import io
 import json
@@ -18,7 +19,9 @@ from django.conf import settings
 from files.publishing import file_queues
 from testing import samples
 from testing.brokers import flush_redis
+from testing.browser import chromium_page
 from testing.live import gunicorn_server
+from testing.static_site import static_site
 from testing.tus import LiveAccount
 from testing.workers import celery_worker, stack_env
 
@@ -28,20 +31,27 @@ MIB = 1024 * 1024
 TUS = {"Tus-Resumable": "1.0.0"}
 
 
-@pytest.fixture
-def live_stack(storage_backend, tmp_path, media_root):
-    """gunicorn and one worker of every queue on the test's storage backend."""
+@contextlib.contextmanager
+def running_stack(backend, var_dir, media_root, **extra_env):
+    """gunicorn and one worker of every queue on ``backend``, with the Redis broker of the run."""
     broker_url = settings.CELERY_BROKER_URL
     if not broker_url.startswith("redis://"):
         pytest.skip("end-to-end tests need the Redis broker (make test sets CELERY_BROKER_URL)")
     flush_redis(broker_url)
-    var_dir = tmp_path / "var"
     env = stack_env(var_dir=var_dir, media_root=media_root, broker_url=broker_url,
-                    **storage_backend.environment())
-    with gunicorn_server(var_dir=var_dir, media_root=media_root, env=env) as server, \
-            celery_worker(queues=file_queues(), env=env, log_dir=var_dir, name="tus"):
+                    **backend.environment(), **extra_env)
+    try:
+        with gunicorn_server(var_dir=var_dir, media_root=media_root, env=env) as server, \
+                celery_worker(queues=file_queues(), env=env, log_dir=var_dir, name="tus"):
+            yield server
+    finally:
+        flush_redis(broker_url)
+
+
+@pytest.fixture
+def live_stack(storage_backend, tmp_path, media_root):
+    with running_stack(storage_backend, tmp_path / "var", media_root) as server:
         yield server
-    flush_redis(broker_url)
 
 
 def create(account: LiveAccount, length: int) -> str:
@@ -137,4 +147,35 @@ def test_tus_js_client_killed_part_way_resumes_from_its_stored_url(live_stack, t
     progress = account.session.get(second[-1]["url"], headers=TUS, timeout=10).json()
     finished = account.wait_finished(f"{live_stack.url}/api/v1/files/{progress['file']['id']}/")
     assert (finished["name"], finished["status"]) == ("from-node.bin", "processed")
+    assert finished["sha256"] == hashlib.sha256(content).hexdigest()
+
+
+@pytest.mark.parametrize("storage_backend", ["local"], indirect=True)
+def test_uppy_in_a_browser_of_another_origin_uploads_with_progress(storage_backend, tmp_path, media_root):
+    js = settings.BASE_DIR / "testing" / "js"
+    site = tmp_path / "site"
+    site.mkdir()
+    shutil.copy(js / "uppy_page.html", site / "index.html")
+    shutil.copy(js / "node_modules" / "uppy" / "dist" / "uppy.min.mjs", site / "uppy.min.mjs")
+    content = samples.random_bytes(3 * MIB + 512, seed=33)
+    (site / "payload.bin").write_bytes(content)
+
+    with static_site(site) as origin, \
+            running_stack(storage_backend, tmp_path / "var", media_root, CORS_ALLOWED_ORIGINS=origin) as server, \
+            chromium_page() as page:
+        account = LiveAccount(server.url)
+        page.goto(f"{origin}/index.html")
+        page.wait_for_function("window.ready === true")
+        result = page.evaluate("([endpoint, token]) => window.uploadWithUppy(endpoint, token)",
+                               [f"{server.url}/api/v1/uploads/", account.token])
+        events = page.evaluate("window.events")
+        assert result == {"successful": 1, "failed": 0}, events
+        progress = [(done, total) for kind, done, total in (e for e in events if e[0] == "progress")]
+        assert len(progress) >= 3, events  # one per chunk at least
+        assert [done for done, _ in progress] == sorted(done for done, _ in progress)
+        assert progress[-1] == (len(content), len(content))
+        upload_url = next(e[1] for e in events if e[0] == "success")
+        body = account.session.get(upload_url, headers=TUS, timeout=10).json()
+        finished = account.wait_finished(f"{server.url}/api/v1/files/{body['file']['id']}/")
+    assert (finished["name"], finished["status"]) == ("from-uppy.bin", "processed")
     assert finished["sha256"] == hashlib.sha256(content).hexdigest()

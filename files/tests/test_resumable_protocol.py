@@ -233,3 +233,14 @@ def test_patch_needs_the_token(api_client, auth_client):
     response = patch(api_client, url, 0, b"x" * 100)
     assert response.status_code == 401
     assert envelope(response)["code"] == "not_authenticated"
+
+
+def test_creation_with_a_refusable_body_creates_nothing(auth_client, user):
+    wrong_type = auth_client.generic("POST", UPLOADS, b"x" * 100, content_type="text/plain",
+                                     **TUS, HTTP_UPLOAD_LENGTH="100")
+    assert wrong_type.status_code == 415
+    assert envelope(wrong_type)["code"] == "unsupported_media_type"
+    too_long = create(auth_client, 100, body=b"x" * 101)
+    assert too_long.status_code == 400
+    assert envelope(too_long)["code"] == "invalid"
+    assert ResumableUpload.objects.count() == 0 and used(user) == 0
