@@ -206,7 +206,7 @@ def main(argv=None) -> int:
             from .tus import tus_vs_multipart
 
             emit("Resumable uploads (tus) against one multipart POST", tus_vs_multipart(
-                size=args.tus_size_mb * 1024**2, chunk=args.tus_chunk_mb * 1024**2))
+                size=args.tus_size_mb * 1024**2, chunk=args.tus_chunk_mb * 1024**2, rounds=1 if args.smoke else 3))
         if "listing" in args.suites:
             emit("Listing at scale", listing.listing(
                 web, scales=[int(s) for s in args.scales.split(",")], spread_users=args.spread_users,

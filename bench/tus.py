@@ -13,6 +13,7 @@ each upload). Everything it started is stopped.
 import argparse
 import hashlib
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -109,8 +110,9 @@ def _measure(worker: int, upload, *args) -> tuple[float, float, str]:
     return seconds, max(0, rss_kib(worker, "VmHWM") - before) / 1024, digest
 
 
-def tus_vs_multipart(*, size: int, chunk: int, backends=("local", "s3")) -> str:
-    """The Markdown table: per backend, multipart and tus MB/s and the worker's peak RSS growth."""
+def tus_vs_multipart(*, size: int, chunk: int, rounds: int = 3, backends=("local", "s3")) -> str:
+    """The Markdown table: per backend, multipart and tus MB/s (median of ``rounds`` uploads each,
+    alternating) and the worker's largest peak RSS growth over the rounds."""
     rows = []
     with tempfile.TemporaryDirectory(prefix="tus-bench-") as tmp:
         tmp = Path(tmp)
@@ -132,18 +134,24 @@ def tus_vs_multipart(*, size: int, chunk: int, backends=("local", "s3")) -> str:
                 warm.write_bytes(os.urandom(64 * 1024))
                 _multipart(session, base, warm)
                 _tus(session, base, warm, chunk)
-                results = {"multipart POST": _measure(worker, _multipart, session, base, source),
-                           f"tus, {chunk // MIB} MiB chunks": _measure(worker, _tus, session, base, source, chunk)}
+                measured = {"multipart POST": [], f"tus, {chunk // MIB} MiB chunks": []}
+                for _ in range(rounds):
+                    measured["multipart POST"].append(_measure(worker, _multipart, session, base, source))
+                    measured[f"tus, {chunk // MIB} MiB chunks"].append(_measure(worker, _tus, session, base, source,
+                                                                               chunk))
+                results = {variant: (statistics.median(r[0] for r in runs), max(r[1] for r in runs),
+                                     {r[2] for r in runs}) for variant, runs in measured.items()}
             finally:
                 for process in reversed(processes):
                     stop_process(process)
             multipart_rate = size / MIB / results["multipart POST"][0]
-            for variant, (seconds, rss, sha) in results.items():
-                assert sha == digest.hexdigest(), f"{backend} {variant}: stored bytes differ"
+            for variant, (seconds, rss, digests) in results.items():
+                assert digests == {digest.hexdigest()}, f"{backend} {variant}: stored bytes differ"
                 rate = size / MIB / seconds
                 rows.append(f"| {backend} | {variant} | {seconds:.2f} | {rate:.0f} | {rate / multipart_rate:.2f}× "
                             f"| +{rss:.1f} |")
-    header = (f"{size // MIB} MiB file, gunicorn with 1 sync worker, loopback, sha256 checked.\n\n"
+    header = (f"{size // MIB} MiB file, gunicorn with 1 sync worker, loopback, sha256 checked; median of "
+              f"{rounds} uploads per row, the largest RSS growth of the {rounds}.\n\n"
               "| storage | upload | seconds | MiB/s | vs multipart | worker peak RSS growth (MiB) |\n"
               "|---|---|---:|---:|---:|---:|")
     return "\n".join([header, *rows])
@@ -153,8 +161,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size-mb", type=int, default=100)
     parser.add_argument("--chunk-mb", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    print(tus_vs_multipart(size=args.size_mb * MIB, chunk=args.chunk_mb * MIB))
+    print(tus_vs_multipart(size=args.size_mb * MIB, chunk=args.chunk_mb * MIB, rounds=args.rounds))
 
 
 if __name__ == "__main__":
