@@ -6,7 +6,10 @@ when the upload is created, released when it is terminated, expires or is
 refused at completion, and becomes the File's usage when it completes (the
 File is created without a second reservation). The completing PATCH goes
 through ``files.services.file_create_from_stored``: the same checks as a
-multipart upload. One PATCH at a time holds an upload (a lease in its row).
+multipart upload. One PATCH at a time holds an upload: a short lease in its
+row, renewed while the body streams, so a PATCH whose process died frees the
+upload within ``PATCH_LEASE``, and a PATCH that lost its lease (stalled longer
+than that while another took over) stops before writing another byte.
 """
 
 import logging
@@ -31,8 +34,8 @@ from .stores import Appended, BodyTooLong, partial_store
 logger = logging.getLogger(__name__)
 
 READ_SIZE = 256 * 1024
-# How long one PATCH may hold an upload; a PATCH whose process died frees it then.
-PATCH_LEASE = timedelta(minutes=15)
+# How long a PATCH holds an upload without renewing; renewed once less than half is left.
+PATCH_LEASE = timedelta(seconds=60)
 DEFAULT_NAME = "upload"
 
 
@@ -89,39 +92,68 @@ def upload_append(*, upload: ResumableUpload, offset: int, read: Callable[[int],
     if declared_size is not None and declared_size > remaining:
         raise PastUploadLength(f"The body of {declared_size} bytes goes past Upload-Length "
                                f"({remaining} bytes remain); nothing of it was kept.")
-    lease = _take_lease(upload)
+    lease = PatchLease.take(upload)
     store = partial_store()
     try:
         try:
-            appended = store.append(upload, _body_chunks(read, remaining))
+            appended = store.append(upload, _body_chunks(read, remaining, lease))
         except BodyTooLong as exc:
             raise PastUploadLength() from exc
         if appended.offset == upload.length:
             return _complete(upload, store, appended)
         if appended.offset != upload.offset:
-            ResumableUpload.objects.filter(pk=upload.pk, patch_lease_until=lease).update(
-                offset=appended.offset, s3_parts=appended.parts, expires_at=_expiry())
+            if not lease.held().update(offset=appended.offset, s3_parts=appended.parts, expires_at=_expiry()):
+                raise LeaseLost()
             store.forget_replaced(upload, appended)
     finally:
-        ResumableUpload.objects.filter(pk=upload.pk, patch_lease_until=lease).update(patch_lease_until=None)
+        lease.release()
     upload.refresh_from_db()
     return upload
 
 
-def _take_lease(upload: ResumableUpload):
-    now = timezone.now()
-    lease = now + PATCH_LEASE
-    taken = ResumableUpload.objects.filter(
-        Q(patch_lease_until__isnull=True) | Q(patch_lease_until__lt=now),
-        pk=upload.pk, offset=upload.offset, file__isnull=True,
-    ).update(patch_lease_until=lease)
-    if not taken:
-        raise Conflict("Another PATCH of this upload is in progress, or it moved on; send HEAD and resume.")
-    return lease
+class LeaseLost(Conflict):
+    detail = "Another PATCH took this upload over; send HEAD and resume from its offset."
 
 
-def _body_chunks(read: Callable[[int], bytes], remaining: int) -> Iterator[bytes]:
-    """The body in pieces until it ends or breaks; BodyTooLong past ``remaining`` bytes."""
+class PatchLease:
+    """One PATCH's hold on an upload: a time in the row that only this PATCH knows."""
+
+    def __init__(self, upload: ResumableUpload, until):
+        self.upload_id, self.until = upload.pk, until
+
+    @classmethod
+    def take(cls, upload: ResumableUpload) -> "PatchLease":
+        """Hold ``upload`` at its current offset, or 409 while another PATCH holds it."""
+        now = timezone.now()
+        until = now + PATCH_LEASE
+        taken = ResumableUpload.objects.filter(
+            Q(patch_lease_until__isnull=True) | Q(patch_lease_until__lt=now),
+            pk=upload.pk, offset=upload.offset, file__isnull=True,
+        ).update(patch_lease_until=until)
+        if not taken:
+            raise Conflict("Another PATCH of this upload is in progress, or it moved on; send HEAD and resume.")
+        return cls(upload, until)
+
+    def held(self):
+        return ResumableUpload.objects.filter(pk=self.upload_id, patch_lease_until=self.until)
+
+    def keep(self) -> None:
+        """Renew once less than half the lease is left; LeaseLost when it lapsed and was taken."""
+        now = timezone.now()
+        if self.until - now > PATCH_LEASE / 2:
+            return
+        renewed = now + PATCH_LEASE
+        if not self.held().update(patch_lease_until=renewed):
+            raise LeaseLost()
+        self.until = renewed
+
+    def release(self) -> None:
+        self.held().update(patch_lease_until=None)
+
+
+def _body_chunks(read: Callable[[int], bytes], remaining: int, lease: PatchLease) -> Iterator[bytes]:
+    """The body in pieces until it ends or breaks, each only while ``lease`` holds;
+    BodyTooLong past ``remaining`` bytes."""
     received = 0
     while True:
         try:
@@ -134,6 +166,7 @@ def _body_chunks(read: Callable[[int], bytes], remaining: int) -> Iterator[bytes
         received += len(chunk)
         if received > remaining:
             raise BodyTooLong()
+        lease.keep()
         yield chunk
 
 

@@ -244,3 +244,31 @@ def test_creation_with_a_refusable_body_creates_nothing(auth_client, user):
     assert too_long.status_code == 400
     assert envelope(too_long)["code"] == "invalid"
     assert ResumableUpload.objects.count() == 0 and used(user) == 0
+
+
+def test_a_patch_that_lost_its_lease_stops_writing(storage_backend, auth_client, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.exceptions import Conflict
+    from files.resumable import services
+
+    monkeypatch.setattr(services, "PATCH_LEASE", timedelta(0))  # renew before every piece
+    url = location_path(create(auth_client, 100_000))
+    upload = ResumableUpload.objects.get()
+    pieces = iter([b"a" * 10_000, b"b" * 10_000, b"c" * 10_000])
+
+    def read(size):
+        piece = next(pieces, b"")
+        if piece.startswith(b"b"):  # meanwhile the lease lapsed and another PATCH took the upload
+            ResumableUpload.objects.filter(pk=upload.pk).update(patch_lease_until=timezone.now())
+        return piece
+
+    with pytest.raises(Conflict):
+        services.upload_append(upload=upload, offset=0, read=read, declared_size=None)
+    upload.refresh_from_db()
+    assert upload.offset == 0
+    assert head(auth_client, url)["Upload-Offset"] == "0"
+    if storage_backend.s3 is None:  # only what came before the takeover reached the partial file
+        assert (storage_backend.media_root / ".tus" / upload.id.hex).read_bytes() == b"a" * 10_000
