@@ -272,3 +272,9 @@ def test_a_patch_that_lost_its_lease_stops_writing(storage_backend, auth_client,
     assert head(auth_client, url)["Upload-Offset"] == "0"
     if storage_backend.s3 is None:  # only what came before the takeover reached the partial file
         assert (storage_backend.media_root / ".tus" / upload.id.hex).read_bytes() == b"a" * 10_000
+
+
+def test_the_beat_schedule_runs_the_expiry_with_the_sweeper(settings):
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    assert schedule["expire-uploads"]["task"] == "files.tasks.expire_uploads"
+    assert schedule["expire-uploads"]["schedule"] == schedule["sweep-files"]["schedule"]
