@@ -61,12 +61,18 @@ def _metadata(request) -> dict[str, str]:
 
 
 def _body_reader(request):
-    """``read(n)`` over the raw body: Content-Length bounded, or the chunked stream itself."""
+    """``read(n)`` over the raw body: Content-Length bounded, or the chunked stream itself.
+
+    Under WSGI Django bounds its stream by Content-Length (0 without one), so a
+    chunked body is read from ``wsgi.input``, which the server de-chunks; under
+    ASGI the request's stream is the whole body already.
+    """
     django_request = request._request
     if django_request.META.get("CONTENT_LENGTH"):
         return django_request.read
     if "chunked" in django_request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
-        return django_request.META["wsgi.input"].read
+        wsgi_input = django_request.META.get("wsgi.input")
+        return wsgi_input.read if wsgi_input is not None else django_request.read
     return lambda size: b""
 
 

@@ -181,3 +181,28 @@ def test_uppy_in_a_browser_of_another_origin_uploads_with_progress(storage_backe
         finished = account.wait_finished(f"{server.url}/api/v1/files/{body['file']['id']}/")
     assert (finished["name"], finished["status"]) == ("from-uppy.bin", "processed")
     assert finished["sha256"] == hashlib.sha256(content).hexdigest()
+
+
+def test_chunked_patch_bodies_are_appended_and_one_past_the_length_is_refused(live_stack):
+    account = LiveAccount(live_stack.url)
+    content = samples.random_bytes(6 * MIB + 11, seed=44)
+    url = create(account, len(content))
+    octets = {**TUS, "Content-Type": "application/offset+octet-stream"}
+
+    def pieces(data: bytes, size: int = 700_000):
+        yield from (data[i:i + size] for i in range(0, len(data), size))
+
+    first = account.session.patch(url, data=pieces(content[:4 * MIB]), timeout=60,
+                                  headers={**octets, "Upload-Offset": "0"})
+    assert first.status_code == 204, first.text
+    assert first.request.headers["Transfer-Encoding"] == "chunked"
+    assert first.headers["Upload-Offset"] == str(4 * MIB)
+    too_long = account.session.patch(url, data=pieces(content[4 * MIB:] + b"extra"), timeout=60,
+                                     headers={**octets, "Upload-Offset": str(4 * MIB)})
+    assert (too_long.status_code, too_long.json()["code"]) == (400, "invalid")
+    assert offset_of(account, url) == 4 * MIB
+    last = account.session.patch(url, data=pieces(content[4 * MIB:]), timeout=60,
+                                 headers={**octets, "Upload-Offset": str(4 * MIB)})
+    assert last.status_code == 204, last.text
+    finished = account.wait_finished(last.headers["File-Location"])
+    assert finished["sha256"] == hashlib.sha256(content).hexdigest()
