@@ -200,12 +200,13 @@ def test_termination_removes_the_bytes_and_releases_the_reservation(storage_back
 
 
 def test_the_sweeper_expires_unfinished_uploads(storage_backend, auth_client, user, settings):
-    settings.FILES_TUS_EXPIRY = 1
+    settings.FILES_TUS_EXPIRY = 3
+    content = samples.random_bytes(6 * MIB)
     url = location_path(create(auth_client, 8 * MIB))
-    assert patch(auth_client, url, 0, samples.random_bytes(6 * MIB)).status_code == 204
+    assert patch(auth_client, url, 0, content).status_code == 204
     assert storage_backend.stored_names() != []  # the partial file; on S3 the tail after one part
-    assert tasks.expire_uploads() == 0  # not yet
-    time.sleep(1.2)
+    assert tasks.expire_uploads() == 0  # not yet: 3 s after the PATCH
+    time.sleep(3.2)
     assert head(auth_client, url).status_code == 404  # expired answers 404 even before the sweep
     assert tasks.expire_uploads() == 1
     assert ResumableUpload.objects.count() == 0
