@@ -133,8 +133,9 @@ class UploadCreationView(TusView):
             return [ScopedRateThrottle()]
         return super().get_throttles()
 
-    @extend_schema(request=None, responses={204: OpenApiResponse(
-        description="Tus-Version, Tus-Extension and Tus-Max-Size headers.")})
+    @extend_schema(operation_id="describeResumableUploads", tags=["uploads"], request=None,
+                   description="tus discovery (no token needed): the versions, extensions and largest size.",
+                   responses={204: OpenApiResponse(description="Tus-Version, Tus-Extension and Tus-Max-Size headers.")})
     def options(self, request, *args, **kwargs):
         response = HttpResponse(status=204)
         response["Tus-Version"] = TUS_VERSION
@@ -143,6 +144,9 @@ class UploadCreationView(TusView):
         return response
 
     @extend_schema(
+        operation_id="createResumableUpload", tags=["uploads"],
+        description="tus creation: reserve `Upload-Length` bytes of the quota and answer the upload's URL in "
+                    "`Location`; with a body (creation-with-upload) its first bytes are stored too.",
         request={PATCH_CONTENT_TYPE: OpenApiTypes.BINARY},
         parameters=[
             OpenApiParameter("Tus-Resumable", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True),
@@ -177,14 +181,18 @@ class UploadCreationView(TusView):
 class UploadDetailView(TusView):
     """HEAD (the offset), PATCH (append bytes), DELETE (terminate) and GET (progress and File)."""
 
-    @extend_schema(responses={200: ResumableUploadSerializer, **TUS_ERROR_RESPONSES})
+    @extend_schema(operation_id="getResumableUpload", tags=["uploads"],
+                   description="Not part of tus: the upload's progress as JSON, and its File once complete.",
+                   responses={200: ResumableUploadSerializer, **TUS_ERROR_RESPONSES})
     def get(self, request, upload_id):
         upload = selectors.upload_get(owner=request.user, upload_id=upload_id)
         response = Response(ResumableUploadSerializer(upload, context={"request": request}).data)
         response["Cache-Control"] = "no-store"
         return response
 
-    @extend_schema(responses={200: OpenApiResponse(description="Upload-Offset, Upload-Length, Upload-Expires."),
+    @extend_schema(operation_id="getResumableUploadOffset", tags=["uploads"],
+                   description="tus HEAD: how many bytes the server has, to resume from there.",
+                   responses={200: OpenApiResponse(description="Upload-Offset, Upload-Length, Upload-Expires."),
                               **TUS_ERROR_RESPONSES})
     def head(self, request, upload_id):
         upload = selectors.upload_get(owner=request.user, upload_id=upload_id)
@@ -194,6 +202,9 @@ class UploadDetailView(TusView):
         return response
 
     @extend_schema(
+        operation_id="appendToResumableUpload", tags=["uploads"],
+        description="tus PATCH: append the body at `Upload-Offset`; the PATCH that reaches `Upload-Length` "
+                    "turns the upload into a File (`File-Location`).",
         request={PATCH_CONTENT_TYPE: OpenApiTypes.BINARY},
         parameters=[OpenApiParameter("Upload-Offset", OpenApiTypes.INT, OpenApiParameter.HEADER, required=True)],
         responses={204: OpenApiResponse(description="Upload-Offset; File-Location when complete."),
@@ -205,7 +216,9 @@ class UploadDetailView(TusView):
         upload = self._append(request, upload, offset)
         return self._file_location(request, upload, self._progress_headers(upload, HttpResponse(status=204)))
 
-    @extend_schema(responses={204: None, **TUS_ERROR_RESPONSES})
+    @extend_schema(operation_id="terminateResumableUpload", tags=["uploads"],
+                   description="tus termination: remove the partial bytes and release the quota reservation.",
+                   responses={204: None, **TUS_ERROR_RESPONSES})
     def delete(self, request, upload_id):
         services.upload_terminate(upload=selectors.upload_get(owner=request.user, upload_id=upload_id))
         return HttpResponse(status=204)
