@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.exceptions import Conflict
+from core.metrics import FILE_TRANSITIONS
 from core.storage import STORAGE_ERRORS
 
 from .enums import Status
@@ -119,12 +120,18 @@ def file_create_from_stored(*, owner, file_id, name: str, stored_name: str, fact
 
 def _file_insert(record: File) -> None:
     record.save(force_insert=True)
-    transaction.on_commit(lambda: enqueue_processing(record))
+    transaction.on_commit(lambda: _queued(record))
 
 
 def quota_release(*, owner_id, size: int) -> None:
     """Give ``size`` reserved or used bytes back to the owner's quota counter."""
     User.objects.filter(pk=owner_id).update(storage_used=F("storage_used") - size)
+
+
+def _queued(record: File) -> None:
+    """After commit: the file is pending (counted) and its processing published."""
+    FILE_TRANSITIONS.labels(record.kind, Status.PENDING).inc()
+    enqueue_processing(record)
 
 
 def quota_reserve(*, owner_id, size: int) -> None:
@@ -186,7 +193,7 @@ def file_reprocess(*, record: File) -> File:
         if old_thumbnail:
             storage = record.thumbnail.storage
             transaction.on_commit(lambda: _remove_stored(storage, [old_thumbnail]))
-        transaction.on_commit(lambda: enqueue_processing(record))
+        transaction.on_commit(lambda: _queued(record))
     return record
 
 
