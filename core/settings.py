@@ -262,6 +262,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "api.pagination.NumberedPagination",
     "EXCEPTION_HANDLER": "api.exception_handlers.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.UserRateThrottle"],
+    # How many proxies in front append to X-Forwarded-For: the client is the address
+    # the last of them saw. 0 (make run): the socket's address, the header is ignored.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_THROTTLE_RATES": {
         "auth": env.str("THROTTLE_AUTH", default="20/min"),
         "upload": env.str("THROTTLE_UPLOAD", default="600/min"),

@@ -1,9 +1,10 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt import views as jwt_views
+
+from api.throttling import ScopedRateThrottle
 
 from . import selectors, services
 from .serializers import LogoutSerializer, MeSerializer, RegisterSerializer
