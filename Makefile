@@ -51,6 +51,9 @@ lock: $(INSTALLED_DEV)
 system-deps:
 	@scripts/system-deps.sh
 
+# A developer's machine: DEBUG on (the settings default to off). `make run DJANGO_DEBUG=false`
+# runs as production would, and then needs DJANGO_SECRET_KEY.
+run: export DJANGO_DEBUG ?= true
 run: $(INSTALLED)
 	@$(BIN)/python manage.py migrate --no-input -v0
 	@$(BIN)/python manage.py collectstatic --no-input -v0

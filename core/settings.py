@@ -26,16 +26,27 @@ VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 # --- Core -------------------------------------------------------------------
 
 DEV_SECRET_KEY = "django-insecure-dev-only-change-me"  # noqa: S105 - refused when DEBUG is off
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Off unless asked for: `make run` and the development compose file set DJANGO_DEBUG=true.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEV_SECRET_KEY)
-if not DEBUG and (
-    SECRET_KEY.startswith("django-insecure-") or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5
-):
-    # The same bar as Django's security.W009 check, but refusing to start.
-    raise ImproperlyConfigured(
-        "DJANGO_SECRET_KEY must be set to a random value of 50+ characters when DJANGO_DEBUG=false "
-        "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))')."
-    )
+# JWTs are signed with their own key when one is given (rotating it ends every
+# session without touching sessions, CSRF or password-reset tokens).
+JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="") or SECRET_KEY
+
+
+def _refuse_public_key(name: str, value: str) -> None:
+    """The same bar as Django's security.W009 check, but refusing to start: with DEBUG
+    off, a key anyone can read in this repository would let anyone sign tokens."""
+    if value.startswith("django-insecure-") or len(value) < 50 or len(set(value)) < 5:
+        raise ImproperlyConfigured(
+            f"{name} must be set to a random value of 50+ characters when DJANGO_DEBUG=false "
+            "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        )
+
+
+if not DEBUG:
+    _refuse_public_key("DJANGO_SECRET_KEY", SECRET_KEY)
+    _refuse_public_key("JWT_SIGNING_KEY", JWT_SIGNING_KEY)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -280,7 +291,7 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
-    "SIGNING_KEY": SECRET_KEY,
+    "SIGNING_KEY": JWT_SIGNING_KEY,
     "AUTH_HEADER_TYPES": ("Bearer",),
     "TOKEN_REFRESH_SERIALIZER": "users.serializers.TokenRefreshSerializer",
 }
