@@ -261,7 +261,7 @@ else:
 # --- REST framework and JWT -------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["users.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -293,8 +293,11 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": False,
     "SIGNING_KEY": JWT_SIGNING_KEY,
     "AUTH_HEADER_TYPES": ("Bearer",),
+    "TOKEN_OBTAIN_SERIALIZER": "users.serializers.TokenObtainPairSerializer",
     "TOKEN_REFRESH_SERIALIZER": "users.serializers.TokenRefreshSerializer",
 }
+# Rotating refresh tokens never extends a session past this many seconds after sign-in.
+JWT_SESSION_LIFETIME = env.int("JWT_SESSION_LIFETIME", default=2_592_000)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Upload platform API",

@@ -7,7 +7,13 @@ from rest_framework_simplejwt import views as jwt_views
 from api.throttling import ScopedRateThrottle
 
 from . import selectors, services
-from .serializers import LogoutSerializer, MeSerializer, RegisterSerializer
+from .serializers import (
+    AccountDeleteSerializer,
+    LogoutSerializer,
+    MeSerializer,
+    PasswordChangeSerializer,
+    RegisterSerializer,
+)
 
 
 class AuthThrottleMixin:
@@ -49,8 +55,27 @@ class LogoutView(APIView):
         return Response(status=status.HTTP_205_RESET_CONTENT)
 
 
+class PasswordChangeView(APIView):
+    """Change the caller's password; every token issued before stops working."""
+
+    @extend_schema(request=PasswordChangeSerializer, responses={204: None})
+    def post(self, request):
+        serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        services.user_password_change(user=request.user, new_password=serializer.validated_data["new_password"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class MeView(APIView):
-    """The caller's account, quota usage and upload limits."""
+    """The caller's account, quota usage and upload limits; DELETE removes the account."""
+
+    @extend_schema(request=AccountDeleteSerializer, responses={204: None})
+    def delete(self, request):
+        """Delete the account, its files and their stored bytes (the password confirms it)."""
+        serializer = AccountDeleteSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        services.user_delete(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses={200: MeSerializer})
     def get(self, request):
