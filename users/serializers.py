@@ -8,6 +8,7 @@ from rest_framework_simplejwt import serializers as jwt_serializers
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 
+from .errors import LoginLockedOut
 from .tokens import mark_session_start, session_expired, session_revoked
 
 User = get_user_model()
@@ -68,6 +69,15 @@ class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
         token = super().get_token(user)
         mark_session_start(token)
         return token
+
+    def validate(self, attrs):
+        try:
+            return super().validate(attrs)
+        except AuthenticationFailed:
+            # django-axes flags the request it was given (DRF's) when this username is locked out.
+            if getattr(self.context.get("request"), "axes_locked_out", False):
+                raise LoginLockedOut() from None
+            raise
 
 
 class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
