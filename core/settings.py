@@ -217,8 +217,11 @@ FILES_IDEMPOTENCY_TTL = env.int("FILES_IDEMPOTENCY_TTL", default=86_400)
 # Processing limits (see the README for why each default).
 FILES_IMAGE_MAX_PIXELS = env.int("FILES_IMAGE_MAX_PIXELS", default=64_000_000)
 FILES_IMAGE_MAX_FRAMES = env.int("FILES_IMAGE_MAX_FRAMES", default=1_000)
+FILES_IMAGE_MAX_DECODE_BYTES = env.int("FILES_IMAGE_MAX_DECODE_BYTES", default=268_435_456)
 FILES_ARCHIVE_MAX_ENTRIES = env.int("FILES_ARCHIVE_MAX_ENTRIES", default=100_000)
 FILES_JSON_MAX_PARSE_SIZE = env.int("FILES_JSON_MAX_PARSE_SIZE", default=20_971_520)
+FILES_JSON_MAX_PARSE_MEMORY = env.int("FILES_JSON_MAX_PARSE_MEMORY", default=67_108_864)
+FILES_CSV_MAX_ROW_CHARS = env.int("FILES_CSV_MAX_ROW_CHARS", default=1_048_576)
 # When set (e.g. "/protected/"), downloads answer with X-Accel-Redirect to
 # this internal nginx location instead of streaming from Python.
 FILES_ACCEL_REDIRECT_PREFIX = env.str("FILES_ACCEL_REDIRECT_PREFIX", default="")
