@@ -7,6 +7,7 @@ Production differs only by environment variables and refuses to start with a
 missing or default secret key.
 """
 
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,7 +29,11 @@ VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 DEV_SECRET_KEY = "django-insecure-dev-only-change-me"  # noqa: S105 - refused when DEBUG is off
 # Off unless asked for: `make run` and the development compose file set DJANGO_DEBUG=true.
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEV_SECRET_KEY)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or DEV_SECRET_KEY
+if env.bool("DJANGO_EPHEMERAL_SECRET_KEY", default=False) and SECRET_KEY == DEV_SECRET_KEY:
+    # Processes that sign nothing (the Celery workers, which parse untrusted files)
+    # are not given the site's key; a random one of their own satisfies Django.
+    SECRET_KEY = secrets.token_urlsafe(50)
 # JWTs are signed with their own key when one is given (rotating it ends every
 # session without touching sessions, CSRF or password-reset tokens).
 JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="") or SECRET_KEY
@@ -135,8 +140,11 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Per username, whatever addresses the attempts come from (the address throttles are
-# THROTTLE_AUTH's job); on auth/token/ and the admin login alike.
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# THROTTLE_AUTH's and nginx's job); on auth/token/ and the admin login alike. A callable
+# rather than a list: axes' check W006 asks for ip_address in a list, against lockouts
+# by user agent or cookie that rotate; a username does not rotate, and locking a shared
+# address (an office's NAT) out for everyone behind it is not wanted here.
+AXES_LOCKOUT_PARAMETERS = "users.lockout.lockout_parameters"
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(seconds=env.int("LOGIN_LOCKOUT_SECONDS", default=900))
 AXES_RESET_ON_SUCCESS = True

@@ -26,14 +26,11 @@ case "$role" in
       --access-logfile - \
       "$@"
     ;;
-  worker|beat)
-    # Compose keeps the site's secret key from the services that parse untrusted
-    # files; they sign nothing, so a random key of their own satisfies the settings.
-    if [ -z "${DJANGO_SECRET_KEY:-}" ]; then
-      DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')"
-      export DJANGO_SECRET_KEY
-    fi
-    exec celery -A core "$role" --loglevel "${LOG_LEVEL:-INFO}" "$@"
+  worker)
+    exec celery -A core worker --loglevel "${LOG_LEVEL:-INFO}" "$@"
+    ;;
+  beat)
+    exec celery -A core beat --loglevel "${LOG_LEVEL:-INFO}" "$@"
     ;;
   release)
     python manage.py migrate --no-input

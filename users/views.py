@@ -6,7 +6,7 @@ from rest_framework_simplejwt import views as jwt_views
 
 from api.throttling import ScopedRateThrottle
 
-from . import selectors, services
+from . import schema, selectors, services  # noqa: F401 - schema registers the OpenAPI extensions
 from .serializers import (
     AccountDeleteSerializer,
     LogoutSerializer,

@@ -84,8 +84,10 @@ def test_make_run_turns_debug_on_explicitly(tmp_path):
     """`make run` with a stand-in python that reports the DJANGO_DEBUG each step runs with."""
     (tmp_path / "python").write_text('#!/bin/sh\necho "DJANGO_DEBUG=${DJANGO_DEBUG-unset}"\n')
     (tmp_path / "python").chmod(0o755)
+    (tmp_path / "installed").touch()  # newer than the lock: make takes the install step as done
     environment = {k: v for k, v in os.environ.items() if k != "DJANGO_DEBUG"}
-    done = subprocess.run(["make", "-s", "run", f"BIN={tmp_path}", "INSTALLED=/dev/null"], cwd=settings.BASE_DIR,
+    done = subprocess.run(["make", "-s", "run", f"BIN={tmp_path}", f"INSTALLED={tmp_path / 'installed'}"],
+                          cwd=settings.BASE_DIR,
                           env=environment, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["DJANGO_DEBUG=true"] * 4
@@ -104,3 +106,11 @@ def test_jwts_are_signed_with_jwt_signing_key_when_given():
     assert f"'SIGNING_KEY': '{jwt_key}'" in separate["SIMPLE_JWT"]
     shared = settings_of("SIMPLE_JWT", **PRODUCTION, DJANGO_SECRET_KEY=secret)
     assert f"'SIGNING_KEY': '{secret}'" in shared["SIMPLE_JWT"]
+
+
+def test_a_worker_without_the_site_key_gets_a_random_one_of_its_own():
+    worker = settings_of("SECRET_KEY", **PRODUCTION, DJANGO_EPHEMERAL_SECRET_KEY="true")
+    again = settings_of("SECRET_KEY", **PRODUCTION, DJANGO_EPHEMERAL_SECRET_KEY="true")
+    assert worker["returncode"] == 0, worker["stderr"]
+    assert len(worker["SECRET_KEY"]) >= 50 and worker["SECRET_KEY"] != again["SECRET_KEY"]
+    assert not worker["SECRET_KEY"].startswith("django-insecure-")
