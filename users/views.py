@@ -6,7 +6,7 @@ from rest_framework_simplejwt import views as jwt_views
 
 from api.throttling import ScopedRateThrottle
 
-from . import schema, selectors, services  # noqa: F401 - schema registers the OpenAPI extensions
+from . import schema, selectors, services
 from .serializers import (
     AccountDeleteSerializer,
     LogoutSerializer,
@@ -68,6 +68,8 @@ class PasswordChangeView(APIView):
 
 class MeView(APIView):
     """The caller's account, quota usage and upload limits; DELETE removes the account."""
+
+    schema = schema.DeleteWithBodySchema()
 
     @extend_schema(request=AccountDeleteSerializer, responses={204: None})
     def delete(self, request):
