@@ -55,8 +55,12 @@ class LogoutView(APIView):
         return Response(status=status.HTTP_205_RESET_CONTENT)
 
 
-class PasswordChangeView(APIView):
-    """Change the caller's password; every token issued before stops working."""
+class PasswordChangeView(AuthThrottleMixin, APIView):
+    """Change the caller's password; every token issued before stops working.
+
+    Throttled like sign-in (THROTTLE_AUTH, per user here): a stolen access token
+    must not buy unlimited guesses at the current password.
+    """
 
     @extend_schema(request=PasswordChangeSerializer, responses={204: None})
     def post(self, request):
@@ -70,6 +74,13 @@ class MeView(APIView):
     """The caller's account, quota usage and upload limits; DELETE removes the account."""
 
     schema = schema.DeleteWithBodySchema()
+
+    def get_throttles(self):
+        # Deleting checks the password: as slow to guess at as sign-in (THROTTLE_AUTH, per user).
+        if self.request.method == "DELETE":
+            self.throttle_scope = AuthThrottleMixin.throttle_scope
+            return [throttle() for throttle in AuthThrottleMixin.throttle_classes]
+        return super().get_throttles()
 
     @extend_schema(request=AccountDeleteSerializer, responses={204: None})
     def delete(self, request):

@@ -41,3 +41,15 @@ def test_deleting_the_account_needs_the_password(auth_client, user):
     missing = auth_client.delete(ME, {}, format="json")
     assert missing.status_code == 400 and "password" in missing.json()["errors"]
     assert get_user_model().objects.filter(pk=user.pk).exists()
+
+
+def test_password_guesses_on_delete_and_change_are_throttled_like_sign_in(auth_client, user, monkeypatch):
+    from api.throttling import ScopedRateThrottle
+
+    monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "auth", "3/min")
+    guesses = [auth_client.delete(ME, {"password": f"guess-{i}"}, format="json").status_code for i in range(4)]
+    assert guesses == [400, 400, 400, 429]
+    change = auth_client.post("/api/v1/auth/password/", {"old_password": "guess", "new_password": "x" * 20},
+                              format="json")
+    assert change.status_code == 429 and change.json()["code"] == "throttled"
+    assert auth_client.get(ME).status_code == 200  # reading the account is not
