@@ -55,12 +55,10 @@ class LogoutView(APIView):
         return Response(status=status.HTTP_205_RESET_CONTENT)
 
 
+# Throttled like sign-in (THROTTLE_AUTH, per user here): a stolen access token
+# must not buy unlimited guesses at the current password.
 class PasswordChangeView(AuthThrottleMixin, APIView):
-    """Change the caller's password; every token issued before stops working.
-
-    Throttled like sign-in (THROTTLE_AUTH, per user here): a stolen access token
-    must not buy unlimited guesses at the current password.
-    """
+    """Change the caller's password; every token issued before stops working."""
 
     @extend_schema(request=PasswordChangeSerializer, responses={204: None})
     def post(self, request):
