@@ -233,6 +233,8 @@ FILES_CSV_MAX_ROW_CHARS = env.int("FILES_CSV_MAX_ROW_CHARS", default=1_048_576)
 # When set (e.g. "/protected/"), downloads answer with X-Accel-Redirect to
 # this internal nginx location instead of streaming from Python.
 FILES_ACCEL_REDIRECT_PREFIX = env.str("FILES_ACCEL_REDIRECT_PREFIX", default="")
+# Seconds a File's signed download_url / thumbnail_url stays valid (files.signing).
+FILES_SIGNED_URL_TTL = env.int("FILES_SIGNED_URL_TTL", default=3600)
 
 # --- Celery -----------------------------------------------------------------
 
@@ -345,6 +347,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_error_responses",
+        "api.schema.explicit_anonymous_security",
+        "api.schema.shared_parameter_enums",
     ],
 }
 
@@ -352,7 +356,25 @@ SPECTACULAR_SETTINGS = {
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
-CORS_EXPOSE_HEADERS = ["Location", "Retry-After"]
+# The one complete list of what the contract lets a browser send (django-cors-headers'
+# defaults, then the retry, range, validator, event-stream and tus headers)...
+CORS_ALLOW_HEADERS = [
+    "accept", "accept-encoding", "authorization", "content-type", "dnt", "origin", "user-agent",
+    "x-csrftoken", "x-requested-with",
+    "idempotency-key", "range", "if-range", "if-none-match", "last-event-id",
+    "tus-resumable", "upload-length", "upload-offset", "upload-metadata", "upload-defer-length",
+    "upload-concat", "x-http-method-override",
+]
+CORS_ALLOW_METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
+# ...and of every response header it names that a page may read.
+CORS_EXPOSE_HEADERS = [
+    "Location", "Retry-After", "ETag", "Content-Range", "Accept-Ranges", "Content-Length", "Content-Disposition",
+    "File-Location", "Upload-Offset", "Upload-Length", "Upload-Expires", "Upload-Metadata",
+    "Upload-Defer-Length", "Upload-Concat", "Tus-Resumable", "Tus-Version", "Tus-Extension", "Tus-Max-Size",
+    "X-Request-ID",
+]
+# Preflights are cached by the browser this long (its own cap applies: Chromium 2 h).
+CORS_PREFLIGHT_MAX_AGE = 86_400
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
