@@ -73,7 +73,10 @@ class LogoutView(APIView):
 class PasswordChangeView(AuthThrottleMixin, APIView):
     """Change the caller's password; every token issued before stops working."""
 
-    @extend_schema(request=PasswordChangeSerializer, responses={204: None})
+    @extend_schema(operation_id="changePassword", tags=["auth"], summary="Change your password",
+                   description="Change the caller's password (the current one confirms it); every token "
+                               "issued before, this one included, stops working: sign in again.",
+                   request=PasswordChangeSerializer, responses={204: None})
     def post(self, request):
         serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -93,7 +96,10 @@ class MeView(APIView):
             return [throttle() for throttle in AuthThrottleMixin.throttle_classes]
         return super().get_throttles()
 
-    @extend_schema(request=AccountDeleteSerializer, responses={204: None})
+    @extend_schema(operation_id="deleteMe", tags=["users"], summary="Delete your account",
+                   description="Delete the caller's account, its files and their stored bytes; the "
+                               "password confirms it. App stores require in-app account deletion.",
+                   request=AccountDeleteSerializer, responses={204: None})
     def delete(self, request):
         """Delete the account, its files and their stored bytes (the password confirms it)."""
         serializer = AccountDeleteSerializer(data=request.data, context={"request": request})
