@@ -15,6 +15,8 @@ from django.core.files.base import ContentFile
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.metrics import FILE_TRANSITIONS
+
 from .enums import Status
 from .models import File
 from .processors import ProcessingError, Source, processor_for
@@ -63,6 +65,7 @@ def file_claim(*, file_id, task_id: str) -> ClaimResult:
     # A second query rather than UPDATE … RETURNING through raw SQL: the ORM
     # keeps this portable to the embedded SQLite mode (make run).
     record = File.objects.get(pk=file_id)
+    FILE_TRANSITIONS.labels(record.kind, Status.PROCESSING).inc()
     if record.attempts > settings.FILES_MAX_PROCESSING_ATTEMPTS:
         file_fail(record=record, task_id=task_id,
                   error=f"Processing was attempted {record.attempts - 1} times without finishing; "
@@ -103,9 +106,10 @@ def file_fail(*, record: File, task_id: str, error: str) -> bool:
 
 def file_release(*, file_id, task_id: str) -> None:
     """Give the claim back (before a retry), so the file is pending again."""
-    File.objects.filter(pk=file_id, status=Status.PROCESSING, claimed_by=task_id).update(
-        **File.status_fields(Status.PENDING, claimed_by="")
-    )
+    released = File.objects.filter(pk=file_id, status=Status.PROCESSING, claimed_by=task_id)
+    kind = released.values_list("kind", flat=True).first()
+    if released.update(**File.status_fields(Status.PENDING, claimed_by="")):
+        FILE_TRANSITIONS.labels(kind, Status.PENDING).inc()
 
 
 def _finish(record: File, task_id: str, status: Status, *, result=None, error=None, thumbnail="") -> bool:
@@ -114,6 +118,9 @@ def _finish(record: File, task_id: str, status: Status, *, result=None, error=No
         **File.status_fields(status, now=now, processed_at=now if status == Status.PROCESSED else None,
                              result=result, error=error, thumbnail=thumbnail, claimed_by=""),
     )
+    if finished:
+        record.status = status
+        FILE_TRANSITIONS.labels(record.kind, status).inc()
     return bool(finished)
 
 
@@ -135,19 +142,25 @@ def files_sweep() -> dict:
     pending_before = now - timedelta(seconds=settings.FILES_SWEEP_PENDING_AFTER)
     requeued = 0
     for record in File.objects.filter(status=Status.PENDING, status_changed_at__lt=pending_before).only(
-        "id", "kind"
+        "id", "kind", "owner"
     ).iterator():
         # Touch first so the next sweep does not publish it again straight away.
         File.objects.filter(pk=record.pk, status=Status.PENDING).update(status_changed_at=now)
         requeued += enqueue_processing(record)
 
     stuck = File.objects.filter(status=Status.PROCESSING, status_changed_at__lt=stale_before())
-    exhausted = stuck.filter(attempts__gte=settings.FILES_MAX_PROCESSING_ATTEMPTS).update(
+    exhausted = stuck.filter(attempts__gte=settings.FILES_MAX_PROCESSING_ATTEMPTS)
+    failed_kinds = list(exhausted.values_list("kind", flat=True))
+    failed = exhausted.update(
         **File.status_fields(Status.FAILED, now=now, claimed_by="",
                              error="Processing did not finish in time; reprocess the file to try again."),
     )
-    retry = list(stuck.only("id", "kind"))
+    retry = list(stuck.only("id", "kind", "owner"))
     stuck.update(**File.status_fields(Status.PENDING, now=now, claimed_by=""))
+    # Counted from the rows read just before (a concurrent change could make these off by one).
+    for kind in failed_kinds[:failed]:
+        FILE_TRANSITIONS.labels(kind, Status.FAILED).inc()
     for record in retry:
+        FILE_TRANSITIONS.labels(record.kind, Status.PENDING).inc()
         requeued += enqueue_processing(record)
-    return {"requeued": requeued, "failed": exhausted}
+    return {"requeued": requeued, "failed": failed}
