@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "core",
     "users",
     "files",
+    "events",
     "api",
 ]
 
@@ -192,6 +194,10 @@ FILES_JSON_MAX_PARSE_SIZE = env.int("FILES_JSON_MAX_PARSE_SIZE", default=20_971_
 # this internal nginx location instead of streaming from Python.
 FILES_ACCEL_REDIRECT_PREFIX = env.str("FILES_ACCEL_REDIRECT_PREFIX", default="")
 
+# --- Events ------------------------------------------------------------------
+
+EVENTS_RETENTION = env.int("EVENTS_RETENTION", default=604_800)
+
 # --- Celery -----------------------------------------------------------------
 
 BROKER_DIR = VAR_DIR / "broker"
@@ -236,6 +242,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "files.tasks.sweep_files",
         "schedule": env.int("FILES_SWEEP_INTERVAL", default=60),
     },
+}
+CELERY_BEAT_SCHEDULE["sweep-events"] = {
+    "task": "events.tasks.sweep_events",
+    "schedule": env.int("EVENTS_SWEEP_INTERVAL", default=3600),
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -298,6 +308,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_error_responses",
     ],
+    "PREPROCESSING_HOOKS": ["events.schema.add_stream_endpoint"],
 }
 
 # --- CORS and security ------------------------------------------------------
@@ -305,6 +316,7 @@ SPECTACULAR_SETTINGS = {
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_EXPOSE_HEADERS = ["Location", "Retry-After"]
+CORS_ALLOW_HEADERS = [*default_cors_headers, "idempotency-key", "last-event-id"]
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

@@ -15,7 +15,7 @@ class FileSerializer(serializers.ModelSerializer):
     class Meta:
         model = File
         fields = ["id", "name", "file", "size", "content_type", "kind", "sha256", "status", "processed",
-                  "uploaded_at", "processed_at", "error", "blocked", "result"]
+                  "uploaded_at", "processed_at", "status_changed_at", "error", "blocked", "result"]
         read_only_fields = fields
 
     def _url(self, name: str, record: File) -> str:

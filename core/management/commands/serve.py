@@ -1,4 +1,10 @@
-"""``make run``: the web server and one Celery worker (with beat) in the foreground."""
+"""``make run``: the web server and one Celery worker (with beat) in the foreground.
+
+The web server is uvicorn serving ``core.asgi``: the event stream on the
+event loop, the rest of the API on a thread pool (see ``core.asgi``), all on
+one port. Unlike gunicorn's sync workers it has no request timeout, so an
+upload over a slow link takes as long as its bytes take.
+"""
 
 import os
 import signal
@@ -11,7 +17,7 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Run gunicorn and a Celery worker consuming every queue (with the sweeper); Ctrl-C stops both."
+    help = "Run uvicorn and a Celery worker consuming every queue (with the sweeper); Ctrl-C stops both."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
@@ -24,9 +30,8 @@ class Command(BaseCommand):
         from files.publishing import file_queues
 
         bin_dir = os.path.dirname(sys.executable)
-        web = [os.path.join(bin_dir, "gunicorn"), "core.wsgi", "--bind", f"{host}:{port}",
-               "--workers", str(web_workers), "--access-logfile", "-", "--graceful-timeout", "10",
-               "--no-control-socket"]
+        web = [os.path.join(bin_dir, "uvicorn"), "core.asgi:application", "--host", host, "--port", str(port),
+               "--workers", str(web_workers), "--timeout-graceful-shutdown", "10", "--no-server-header"]
         worker = [os.path.join(bin_dir, "celery"), "-A", "core", "worker", "--beat",
                   "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME, "-Q", ",".join(file_queues()),
                   "--concurrency", str(worker_concurrency), "--loglevel", "INFO"]
