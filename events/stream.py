@@ -13,7 +13,6 @@ so idle streams hold no database connection.
 """
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -43,23 +42,23 @@ class Notifier:
     """Per event loop: one ``LISTEN`` connection, and the waiting streams of each owner."""
 
     def __init__(self):
-        self.waiters: dict[int, set[asyncio.Event]] = defaultdict(set)
+        self.waiters: dict[str, set[asyncio.Event]] = defaultdict(set)
         self.task: asyncio.Task | None = None
         self.listening = asyncio.Event()
 
-    def subscribe(self, owner_id: int) -> asyncio.Event:
+    def subscribe(self, owner_id: str) -> asyncio.Event:
         if self.task is None or self.task.done():
             self.task = asyncio.get_running_loop().create_task(self._listen())
         waiter = asyncio.Event()
         self.waiters[owner_id].add(waiter)
         return waiter
 
-    def unsubscribe(self, owner_id: int, waiter: asyncio.Event) -> None:
+    def unsubscribe(self, owner_id: str, waiter: asyncio.Event) -> None:
         self.waiters[owner_id].discard(waiter)
         if not self.waiters[owner_id]:
             del self.waiters[owner_id]
 
-    def wake(self, owner_id: int | None = None) -> None:
+    def wake(self, owner_id: str | None = None) -> None:
         groups = self.waiters.values() if owner_id is None else [self.waiters.get(owner_id, ())]
         for group in groups:
             for waiter in group:
@@ -79,8 +78,7 @@ class Notifier:
                     self.listening.set()
                     self.wake()  # whatever committed while nobody listened
                     async for notify in conn.notifies():
-                        with contextlib.suppress(ValueError):
-                            self.wake(int(notify.payload))
+                        self.wake(notify.payload)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -157,7 +155,7 @@ async def event_stream(request):
 
 async def _events(request, user, after: int):
     hub = notifier()
-    waiter = hub.subscribe(user.pk)
+    waiter = hub.subscribe(str(user.pk))
     polling = connection.vendor != "postgresql"
     try:
         yield f"retry: {RETRY_MILLISECONDS}\n\n".encode()
@@ -180,4 +178,4 @@ async def _events(request, user, after: int):
                     yield b": keep-alive\n\n"
                     last_write = time.monotonic()
     finally:
-        hub.unsubscribe(user.pk, waiter)
+        hub.unsubscribe(str(user.pk), waiter)
