@@ -47,7 +47,7 @@ class Notifier:
         self.listening = asyncio.Event()
 
     def subscribe(self, owner_id: str) -> asyncio.Event:
-        if self.task is None or self.task.done():
+        if connection.vendor == "postgresql" and (self.task is None or self.task.done()):
             self.task = asyncio.get_running_loop().create_task(self._listen())
         waiter = asyncio.Event()
         self.waiters[owner_id].add(waiter)
