@@ -1,5 +1,5 @@
 """`make run`'s embedded default, run the way `make run` runs it: SQLite in WAL mode
-and kombu's filesystem broker under VAR_DIR, gunicorn and one worker from
+and kombu's filesystem broker under VAR_DIR, uvicorn and one worker from
 `manage.py serve`, stopped by Ctrl-C (SIGINT)."""
 
 import os
@@ -67,7 +67,7 @@ def test_make_run_default_serves_and_processes_on_sqlite_and_filesystem_broker(t
             time.sleep(0.2)
         assert statuses == ["processed", "processed", "processed"], log.read_text()[-3000:]
         children = subprocess.run(["pgrep", "-P", str(serve.pid)], capture_output=True, text=True).stdout.split()
-        assert len(children) == 2  # gunicorn and the worker
+        assert len(children) == 2  # uvicorn and the worker
 
         serve.send_signal(signal.SIGINT)  # Ctrl-C
         serve.wait(timeout=30)
