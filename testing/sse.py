@@ -37,8 +37,8 @@ class EventStreamReader:
         parts = urlsplit(url)
         self.sock = socket.create_connection((parts.hostname, parts.port or 80), timeout=timeout)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
-        lines = [f"GET {target} HTTP/1.1", f"Host: {parts.netloc}", "Accept: text/event-stream",
-                 *(f"{k}: {v}" for k, v in (headers or {}).items()), "", ""]
+        headers = {"Host": parts.netloc, "Accept": "text/event-stream", **(headers or {})}
+        lines = [f"GET {target} HTTP/1.1", *(f"{k}: {v}" for k, v in headers.items()), "", ""]
         self.sock.sendall("\r\n".join(lines).encode())
         self.file = self.sock.makefile("rb")
         status = self.file.readline().decode()
