@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "users",
     "files",
     "events",
+    "webhooks",
     "api",
 ]
 
@@ -197,6 +198,11 @@ FILES_ACCEL_REDIRECT_PREFIX = env.str("FILES_ACCEL_REDIRECT_PREFIX", default="")
 # --- Events ------------------------------------------------------------------
 
 EVENTS_RETENTION = env.int("EVENTS_RETENTION", default=604_800)
+# Webhook URLs on loopback/private/link-local addresses are refused unless this is on (development only).
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=False)
+# An endpoint whose deliveries have all failed for this many seconds is deactivated.
+WEBHOOKS_DISABLE_AFTER = env.int("WEBHOOKS_DISABLE_AFTER", default=432_000)
+WEBHOOKS_QUEUE = env.str("WEBHOOKS_QUEUE", default="webhooks")
 
 # --- Celery -----------------------------------------------------------------
 
@@ -227,7 +233,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = FILES_DEFAULT_QUEUE
 CELERY_TASK_QUEUES = [
     Queue(name, routing_key=name)
-    for name in dict.fromkeys([FILES_DEFAULT_QUEUE, *FILES_QUEUE_BY_KIND.values()])
+    for name in dict.fromkeys([FILES_DEFAULT_QUEUE, *FILES_QUEUE_BY_KIND.values(), WEBHOOKS_QUEUE])
 ]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

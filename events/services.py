@@ -20,6 +20,7 @@ from files.models import File
 
 from .enums import EventType
 from .models import Event, StreamTicket
+from .signals import event_recorded
 
 # The PostgreSQL channel that carries "owner <id> has a new event".
 CHANNEL = "file_events"
@@ -52,6 +53,7 @@ def event_record(*, type: EventType, record: File) -> Event:
     snapshot = {"id": str(record.pk)} if type == EventType.FILE_DELETED else file_snapshot(record)
     event = Event.objects.create(owner_id=record.owner_id, type=type, file_id=record.pk, file=snapshot)
     _notify(record.owner_id)
+    event_recorded.send(sender=Event, event=event)
     return event
 
 

@@ -343,14 +343,14 @@ def wait_for(predicate, what: str, timeout: float = 30):
 
 def test_production_compose_serves_uploads_through_nginx_with_a_worker_per_queue(stack):
     # Every service of the file is accounted for: app services run here, the data services are local.
-    assert set(stack.services) == {"nginx", "web", "events", "worker-images", "worker-documents", "worker-default",
-                                   "beat", "migrate", "postgres", "redis"}
+    assert set(stack.services) == {"nginx", "web", "events", "worker-webhooks", "worker-images",
+                                   "worker-documents", "worker-default", "beat", "migrate", "postgres", "redis"}
 
     # depends_on: migrate (postgres healthy) -> web, workers, beat -> nginx (web healthy).
     stack.start("migrate")
     assert stack.wait_exit("migrate", timeout=120) == 0, stack.log("migrate")
     # worker-images is held back: until it runs, image tasks must wait in their own queue.
-    for name in ("web", "events", "worker-documents", "worker-default", "beat"):
+    for name in ("web", "events", "worker-webhooks", "worker-documents", "worker-default", "beat"):
         stack.start(name)
     stack.wait_healthy("web")
     stack.wait_healthy("events")
@@ -358,6 +358,7 @@ def test_production_compose_serves_uploads_through_nginx_with_a_worker_per_queue
     stack.wait_healthy("nginx", timeout=20)
     stack.wait_healthy("worker-documents")
     stack.wait_healthy("worker-default")
+    stack.wait_healthy("worker-webhooks")
 
     base = f"http://127.0.0.1:{stack.addresses['nginx'][1]}"
     client = requests.Session()

@@ -22,7 +22,8 @@ DEV_COMPOSE = ROOT / "docker-compose.yml"
 PROD_COMPOSE = ROOT / "docker-compose.prod.yml"
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 ENV_EXAMPLE = ROOT / ".env.example"
-APP_SERVICES = ("web", "events", "worker-images", "worker-documents", "worker-default", "beat", "migrate")
+APP_SERVICES = ("web", "events", "worker-webhooks", "worker-images", "worker-documents", "worker-default", "beat",
+                "migrate")
 SKIPPED_DIRS = {".venv", "var", "node_modules", ".git", "tests"}
 
 ENV_READ_PATTERNS = [
@@ -152,7 +153,8 @@ def test_every_queue_has_one_worker_service_in_production_and_every_worker_a_que
     consumed = sorted(queues[0] for queues in queues_by_worker.values())
     routed = sorted(queue.name for queue in settings.CELERY_TASK_QUEUES)
     assert consumed == routed
-    assert sorted(set(settings.FILES_QUEUE_BY_KIND.values()) | {settings.FILES_DEFAULT_QUEUE}) == routed
+    assert sorted(set(settings.FILES_QUEUE_BY_KIND.values()) | {settings.FILES_DEFAULT_QUEUE,
+                                                                 settings.WEBHOOKS_QUEUE}) == routed
     for name, service in workers.items():
         command = [str(part) for part in service["command"]]
         assert "--concurrency" in command and "--max-tasks-per-child" in command, name
