@@ -24,6 +24,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
 STREAM_PATH = "/api/v1/events/stream/"
 
 django_asgi = get_asgi_application()
+from events.stream import close_notifier  # noqa: E402 - needs the apps that get_asgi_application sets up
+
 django_wsgi = WSGIMiddleware(get_wsgi_application(), workers=int(os.environ.get("WEB_THREADS", "8")))
 
 
@@ -41,5 +43,6 @@ async def _lifespan(receive, send):
         if message["type"] == "lifespan.startup":
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
+            await close_notifier()
             await send({"type": "lifespan.shutdown.complete"})
             return

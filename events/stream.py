@@ -13,6 +13,7 @@ so idle streams hold no database connection.
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -95,6 +96,15 @@ def notifier() -> Notifier:
     if loop not in _notifiers:
         _notifiers[loop] = Notifier()
     return _notifiers[loop]
+
+
+async def close_notifier() -> None:
+    """Stop this event loop's LISTEN connection (the ASGI server's shutdown)."""
+    hub = _notifiers.pop(asyncio.get_running_loop(), None)
+    if hub is not None and hub.task is not None:
+        hub.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await hub.task
 
 
 def _closing(function):
