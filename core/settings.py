@@ -309,7 +309,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True},
-    "ENUM_NAME_OVERRIDES": {"FileStatusEnum": "files.enums.Status", "FileKindEnum": "files.enums.Kind"},
+    "ENUM_NAME_OVERRIDES": {"FileStatusEnum": "files.enums.Status", "FileKindEnum": "files.enums.Kind",
+                            "EventTypeEnum": "events.enums.EventType"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_error_responses",

@@ -17,6 +17,29 @@ def file_from_snapshot(snapshot: dict) -> File:
     return File(**values)
 
 
+@extend_schema_field({"type": "array", "items": {"type": "string", "enum": EventType.values}})
+class EventTypesField(serializers.Field):
+    """A list of event types; any error is one message for the field (not one per item)."""
+
+    def __init__(self, *, allow_empty: bool = True, **kwargs):
+        self.allow_empty = allow_empty
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list) or not all(isinstance(item, str) for item in data):
+            raise serializers.ValidationError("Expected a list of event types.")
+        unknown = sorted(set(data) - set(EventType.values))
+        if unknown:
+            raise serializers.ValidationError(f"Unknown event type(s): {', '.join(map(repr, unknown))}; "
+                                              f"known: {', '.join(EventType.values)}.")
+        if not data and not self.allow_empty:
+            raise serializers.ValidationError("Name at least one event type.")
+        return sorted(set(data))
+
+    def to_representation(self, value):
+        return list(value)
+
+
 class EventSerializer(serializers.ModelSerializer):
     """The event object of the contract: a digit-string id, its type, when, and the file as it was."""
 

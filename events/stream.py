@@ -22,6 +22,7 @@ from collections import defaultdict
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
 from django.db import connection
 from django.http import StreamingHttpResponse
 from rest_framework.settings import api_settings
@@ -157,10 +158,20 @@ async def event_stream(request):
     if resume is not None and not (resume.isdigit() and len(resume) < 19):
         return error_response(400, detail="Last-Event-ID / after must be an event id.")
     after = int(resume) if resume is not None else await _start_after(user)
-    response = StreamingHttpResponse(_events(request, user, after), content_type="text/event-stream")
+    # Reached through a sync (WSGI) server, the stream could only hold its worker: it sends what
+    # is there and ends, and EventSource reconnects after ``retry`` with Last-Event-ID (polling).
+    live = isinstance(request, ASGIRequest)
+    events = _events(request, user, after) if live else _backlog(request, user, after)
+    response = StreamingHttpResponse(events, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache, no-store"
     response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
     return response
+
+
+async def _backlog(request, user, after: int):
+    yield f"retry: {RETRY_MILLISECONDS}\n\n".encode()
+    for _, chunk in await _render(request, user, after):
+        yield chunk
 
 
 async def _events(request, user, after: int):

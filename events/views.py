@@ -9,12 +9,12 @@ from api.throttling import UserRateThrottle
 
 from . import selectors, services
 from .enums import EventType
-from .serializers import EventPageSerializer, EventSerializer, TicketSerializer
+from .serializers import EventPageSerializer, EventSerializer, EventTypesField, TicketSerializer
 
 
 class EventQuery(serializers.Serializer):
-    after = serializers.IntegerField(min_value=0, required=False, default=0)
-    type = serializers.ListField(child=serializers.ChoiceField(choices=EventType.choices), required=False)
+    after = serializers.IntegerField(min_value=0, max_value=2**63 - 1, required=False, default=0)
+    type = EventTypesField(required=False)
 
 
 class EventFeedView(APIView):

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from events.enums import EventType
+from events.serializers import EventTypesField
 
 from .models import Delivery, Endpoint
 
@@ -8,8 +8,7 @@ from .models import Delivery, Endpoint
 class EndpointSerializer(serializers.ModelSerializer):
     """A webhook endpoint; ``secret`` is only in the answer that creates it."""
 
-    events = serializers.ListField(child=serializers.ChoiceField(choices=EventType.choices), allow_empty=False,
-                                   help_text="Event types to deliver.")
+    events = EventTypesField(allow_empty=False, help_text="Event types to deliver.")
     disabled_reason = serializers.SerializerMethodField(
         help_text="Why the endpoint was deactivated after failing for days; null otherwise.")
 
@@ -32,13 +31,12 @@ class EndpointCreatedSerializer(EndpointSerializer):
 
 class EndpointCreateSerializer(serializers.Serializer):
     url = serializers.URLField(max_length=2000)
-    events = serializers.ListField(child=serializers.ChoiceField(choices=EventType.choices), allow_empty=False)
+    events = EventTypesField(allow_empty=False)
 
 
 class EndpointUpdateSerializer(serializers.Serializer):
     url = serializers.URLField(max_length=2000, required=False)
-    events = serializers.ListField(child=serializers.ChoiceField(choices=EventType.choices), allow_empty=False,
-                                   required=False)
+    events = EventTypesField(allow_empty=False, required=False)
     active = serializers.BooleanField(required=False)
 
 
