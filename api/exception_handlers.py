@@ -18,6 +18,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 from rest_framework_simplejwt.exceptions import InvalidToken
 
+from core.availability import RETRY_AFTER_SECONDS, is_unavailable
 from core.exceptions import ApplicationError
 
 from .errors import DEFAULT_CODES, DEFAULT_DETAILS, envelope, error_response
@@ -30,6 +31,9 @@ def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         set_rollback()
         return Response(envelope(exc.code, exc.detail), status=exc.status, headers=exc.headers)
+    if is_unavailable(exc):
+        set_rollback()
+        return unavailable_response(exc)
     exc = _as_api_exception(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -39,6 +43,14 @@ def exception_handler(exc, context):
     if getattr(exc, "wait", None):
         response["Retry-After"] = str(math.ceil(exc.wait))  # DRF rounds down; a client retrying then is early
     response.data = _body(exc)
+    return response
+
+
+def unavailable_response(exc: BaseException):
+    """503 ``unavailable`` with ``Retry-After`` for a database or storage that cannot be reached."""
+    logger.warning("A backing service is unavailable: %r", exc)
+    response = error_response(503, detail="The service is temporarily unavailable; retry shortly.")
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 

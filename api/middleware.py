@@ -5,7 +5,10 @@ import logging
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.http import Http404
 
+from core.availability import is_unavailable
+
 from .errors import error_response
+from .exception_handlers import unavailable_response
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +44,9 @@ class ApiErrorEnvelopeMiddleware:
     def process_exception(self, request, exception):
         if isinstance(exception, (Http404, PermissionDenied, SuspiciousOperation, BadRequest)):
             return None  # Django answers these with 4xx; __call__ wraps them.
-        if request.path.startswith(self.PREFIXES):
-            logger.exception("Unhandled error on %s %s", request.method, request.path)
-            return error_response(500)
-        return None
+        if not request.path.startswith(self.PREFIXES):
+            return None
+        if is_unavailable(exception):
+            return unavailable_response(exception)
+        logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return error_response(500)

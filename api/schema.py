@@ -35,6 +35,7 @@ COMMON_ERRORS = {
     "401": "not_authenticated, token_not_valid, authentication_failed: no, bad or expired token; wrong credentials",
     "429": "throttled: rate limit hit (Retry-After header set)",
     "500": "server_error: no stack trace or internals, ever",
+    "503": "unavailable: the database or the storage cannot be reached right now (Retry-After header set)",
 }
 BODY_ERRORS = {
     "400": "invalid, malformed_request: validation failed or the body could not be parsed",

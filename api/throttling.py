@@ -7,14 +7,31 @@ rate's number of timestamps, 600 for uploads). With a Redis cache
 one Lua script prunes, counts and appends to: the same sliding window (at most
 N requests in any trailing period) and the same Retry-After.
 Without Redis (a developer's locmem cache) DRF's own code runs unchanged.
+
+When Redis cannot be reached the throttles fail open: the request goes
+through, and a warning is logged at most once a minute per process. Closed
+would turn a Redis outage into an outage of the whole API (uploads included,
+which are designed to be stored while the broker is down); open costs only the
+rate limit for the outage's length. The login lockout (django-axes) keeps its
+failure counts in the database, so it keeps working meanwhile.
 """
 
 import functools
+import logging
 import os
+import time
 
 import redis
 from django.conf import settings
 from rest_framework import throttling
+
+logger = logging.getLogger(__name__)
+
+# A throttle must answer quickly or not at all: a Redis that does not answer
+# within these bounds counts as down.
+REDIS_TIMEOUT_SECONDS = 0.5
+WARNING_INTERVAL_SECONDS = 60
+_last_warning = {"at": float("-inf")}
 
 # KEYS[1]: the history; ARGV: now, period (s), limit, a unique member for now.
 # Answers {allowed, requests in the window, oldest timestamp as a string}.
@@ -35,7 +52,18 @@ return {1, count + 1, ''}
 @functools.cache
 def _script(url: str):
     """One client (and connection pool) per process and URL; redis-py resets the pool after a fork."""
-    return redis.Redis.from_url(url).register_script(SLIDING_WINDOW)
+    client = redis.Redis.from_url(url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+                                  socket_timeout=REDIS_TIMEOUT_SECONDS)
+    return client.register_script(SLIDING_WINDOW)
+
+
+def _fail_open(exc: Exception) -> bool:
+    """Let the request through while Redis is unreachable, saying so at most once an interval."""
+    now = time.monotonic()
+    if now - _last_warning["at"] >= WARNING_INTERVAL_SECONDS:
+        _last_warning["at"] = now
+        logger.warning("Throttling is off while Redis cannot be reached (%r); requests are let through.", exc)
+    return True
 
 
 class RedisRateThrottle(throttling.SimpleRateThrottle):
@@ -55,10 +83,13 @@ class RedisRateThrottle(throttling.SimpleRateThrottle):
         self.now = self.timer()
         # Not DRF's key: a process still running DRF's code (a rolling deploy)
         # would find a sorted set where it expects its pickled list.
-        allowed, self.count, oldest = _script(url)(
-            keys=[self.cache.make_key(f"{self.key}:window")],
-            args=[repr(self.now), self.duration, self.num_requests, f"{self.now!r}:{os.urandom(4).hex()}"],
-        )
+        try:
+            allowed, self.count, oldest = _script(url)(
+                keys=[self.cache.make_key(f"{self.key}:window")],
+                args=[repr(self.now), self.duration, self.num_requests, f"{self.now!r}:{os.urandom(4).hex()}"],
+            )
+        except redis.RedisError as exc:
+            return _fail_open(exc)
         self.oldest = float(oldest) if oldest else None
         return bool(allowed)
 

@@ -47,7 +47,7 @@ def test_api_answers_what_its_live_schema_promises(transactional_db, tmp_path, m
              "--checks", ",".join(CHECKS), "--max-examples", str(MAX_EXAMPLES),
              # A fixed seed keeps CI reproducible; set SCHEMATHESIS_SEED to explore other inputs.
              "--seed", os.environ.get("SCHEMATHESIS_SEED", "20261126"),
-             "--phases", "examples,coverage,fuzzing", "--workers", "2", "--request-timeout", "10",
+             "--phases", "examples,coverage,fuzzing", "--workers", "1", "--request-timeout", "10",
              "--header", f"Authorization: Bearer {token}", "--suppress-health-check", "too_slow",
              "--output-truncate", "false"],
             cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=RUN_TIMEOUT,
