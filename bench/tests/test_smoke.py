@@ -34,7 +34,9 @@ def test_benchmark_smoke_run_prints_every_table_and_cleans_up(tmp_path):
     out = done.stdout
     assert done.returncode == 0, (out[-3000:], done.stderr[-5000:])
     for title in ["Upload throughput", "Large upload", "Processing throughput", "End to end: upload → processed",
-                  "Profile of the upload request", "Listing at scale"]:
+                  "Profile of the upload request", "Listing at scale",
+                  "Events: upload → file.processed on an open stream", "Events: the API while streams are open",
+                  "Events: webhook deliveries"]:
         assert f"### {title}" in out
     # The tables carry measured numbers, not placeholders.
     assert re.search(r"\| 10 KiB \| app \| [\d,.]+ \| [\d,.]+ \| [\d,.]+ \|", out), out
