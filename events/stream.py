@@ -8,8 +8,9 @@ streams read the log after the last id they sent, so a notification that was
 missed or merged never loses an event. Without PostgreSQL (the embedded
 SQLite mode) streams poll the log every ``POLL_SECONDS``.
 
-Each database read runs in a worker thread and closes its connection after,
-so idle streams hold no database connection.
+Each database read runs on the event loop's small default thread pool, so
+idle streams hold no thread and all streams of a process share a few
+database connections.
 """
 
 import asyncio
@@ -23,7 +24,7 @@ from collections import defaultdict
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
-from django.db import connection
+from django.db import close_old_connections, connection
 from django.http import StreamingHttpResponse
 from rest_framework.settings import api_settings
 
@@ -109,12 +110,18 @@ async def close_notifier() -> None:
 
 
 def _closing(function):
-    """Run ``function`` in a worker thread and give its database connection back afterwards."""
+    """Run ``function`` on the event loop's default thread pool, with Django's per-request connection rules.
+
+    The pool has a few threads (``min(32, cores + 4)``), each keeping at most one
+    database connection for ``CONN_MAX_AGE``: any number of streams share those,
+    instead of a connection each.
+    """
     def run(*args, **kwargs):
+        close_old_connections()
         try:
             return function(*args, **kwargs)
         finally:
-            connection.close()
+            close_old_connections()
     return sync_to_async(run, thread_sensitive=False)
 
 
