@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.db import close_old_connections, connection
 from django.http import StreamingHttpResponse
+from rest_framework.exceptions import APIException
 from rest_framework.settings import api_settings
 
 from api.errors import error_response
@@ -133,7 +134,7 @@ def _authenticate(request):
     for authenticator in api_settings.DEFAULT_AUTHENTICATION_CLASSES:
         try:
             found = authenticator().authenticate(request)
-        except Exception:  # an invalid token is an unauthenticated stream, whatever the class raises
+        except APIException:  # a bad or expired token: an unauthenticated stream
             return None
         if found is not None:
             user = found[0]
@@ -147,7 +148,7 @@ def _start_after(owner) -> int:
 
 
 @_closing
-def _render(request, owner, after: int) -> list[bytes]:
+def _render(request, owner, after: int) -> list[tuple[int, bytes]]:
     events = selectors.event_list(owner=owner, after=after)
     data = EventSerializer(events, many=True, context={"request": request}).data
     return [(event.id, f"id: {event.id}\nevent: {event.type}\ndata: {json.dumps(item)}\n\n".encode())
