@@ -11,7 +11,7 @@ from celery import current_app
 from django.conf import settings
 from django.db import transaction
 
-from .models import Endpoint
+from .selectors import endpoints_subscribed
 
 logger = logging.getLogger(__name__)
 
@@ -20,9 +20,7 @@ DELIVER_TASK = "webhooks.tasks.deliver"
 
 def on_event_recorded(sender, event, **kwargs) -> None:
     """``events.signals.event_recorded`` receiver: queue a delivery per subscribed active endpoint, after commit."""
-    subscribed = [str(endpoint_id) for endpoint_id, types in
-                  Endpoint.objects.filter(owner_id=event.owner_id, active=True).values_list("id", "events")
-                  if event.type in types]
+    subscribed = endpoints_subscribed(owner_id=event.owner_id, event_type=event.type)
     if subscribed:
         transaction.on_commit(lambda: [enqueue_delivery(endpoint_id=endpoint_id, message_id=str(event.id),
                                                         event_type=event.type) for endpoint_id in subscribed])
