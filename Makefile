@@ -16,7 +16,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379
 TEST_BROKER_URL ?= $(TEST_REDIS_URL)/15
 TEST_CACHE_URL ?= $(TEST_REDIS_URL)/14
 
-.PHONY: run test lint bench deps dev-deps lock system-deps clean
+.PHONY: run test lint bench deps dev-deps client-deps lock system-deps clean
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,15 @@ lock: $(INSTALLED_DEV)
 system-deps:
 	@scripts/system-deps.sh
 
+# npm packages of the client tests (generated SDKs, Uppy), exactly as clients/package-lock.json says.
+CLIENT_DEPS := clients/node_modules/.installed
+$(CLIENT_DEPS): clients/package-lock.json clients/package.json
+	@echo "Installing clients/package-lock.json into clients/node_modules (log: clients/npm.log)"
+	@cd clients && npm ci --no-audit --no-fund > npm.log 2>&1 || { cat npm.log; exit 1; }
+	@touch $@
+
+client-deps: $(CLIENT_DEPS)
+
 run: $(INSTALLED)
 	@$(BIN)/python manage.py migrate --no-input -v0
 	@$(BIN)/python manage.py collectstatic --no-input -v0
@@ -60,7 +69,7 @@ run: $(INSTALLED)
 lint: $(INSTALLED_DEV)
 	$(BIN)/ruff check .
 
-test: $(INSTALLED_DEV) system-deps
+test: $(INSTALLED_DEV) system-deps $(CLIENT_DEPS)
 	@$(BIN)/python scripts/check_services.py $(TEST_DATABASE_URL) $(TEST_REDIS_URL)
 	$(BIN)/ruff check .
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
@@ -73,4 +82,4 @@ bench: $(INSTALLED_DEV)
 	$(BIN)/python -m bench.run --write-readme $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var clients/node_modules

@@ -10,8 +10,9 @@ forget them.
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
+# "ApiError", not "Error": that would shadow the language's own Error in generated clients.
 ErrorSerializer = inline_serializer(
-    name="Error",
+    name="ApiError",
     fields={
         "code": serializers.CharField(help_text="Stable, machine-readable error code."),
         "detail": serializers.CharField(help_text="What went wrong, for people."),
@@ -28,7 +29,7 @@ def error_response(description: str) -> OpenApiResponse:
     return OpenApiResponse(response=ErrorSerializer, description=description)
 
 
-ERROR_REF = {"$ref": "#/components/schemas/Error"}
+ERROR_REF = {"$ref": "#/components/schemas/ApiError"}
 HTTP_METHODS = {"get", "put", "post", "patch", "delete", "head", "options", "trace"}
 
 COMMON_ERRORS = {
@@ -71,3 +72,45 @@ def add_error_responses(result, generator, request, public):
         )
     return result
 
+
+
+def _operations(result):
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method in HTTP_METHODS:
+                yield operation
+
+
+def explicit_anonymous_security(result, generator, request, public):
+    """POSTPROCESSING_HOOK: ``security: []`` on operations that need no token (register, tokens).
+
+    drf-spectacular leaves them without ``security`` or with ``[{}]`` ("optional"), which
+    generators read as "an authenticated client is required"; ``[]`` says "none".
+    """
+    for operation in _operations(result):
+        if operation.get("security", [{}]) == [{}]:
+            operation["security"] = []
+    return result
+
+
+def shared_parameter_enums(result, generator, request, public):
+    """POSTPROCESSING_HOOK: a query parameter whose values are a component enum's (``status``,
+    ``kind``) refers to that component instead of repeating it, so a client has one type for both."""
+    enums = {
+        frozenset(schema["enum"]): name
+        for name, schema in result.get("components", {}).get("schemas", {}).items()
+        if "enum" in schema and schema.get("type") == "string"
+    }
+    for operation in _operations(result):
+        for parameter in operation.get("parameters", []):
+            schema = parameter.get("schema", {})
+            target = schema.get("items", schema) if schema.get("type") == "array" else schema
+            name = enums.get(frozenset(target.get("enum", ())))
+            if name is None:
+                continue
+            described = target.get("description")
+            target.clear()
+            target["$ref"] = f"#/components/schemas/{name}"
+            if described and target is schema:
+                parameter.setdefault("description", described)
+    return result

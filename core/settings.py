@@ -11,7 +11,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
-from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
@@ -194,6 +193,8 @@ FILES_JSON_MAX_PARSE_SIZE = env.int("FILES_JSON_MAX_PARSE_SIZE", default=20_971_
 # When set (e.g. "/protected/"), downloads answer with X-Accel-Redirect to
 # this internal nginx location instead of streaming from Python.
 FILES_ACCEL_REDIRECT_PREFIX = env.str("FILES_ACCEL_REDIRECT_PREFIX", default="")
+# Seconds a File's signed download_url / thumbnail_url stays valid (files.signing).
+FILES_SIGNED_URL_TTL = env.int("FILES_SIGNED_URL_TTL", default=3600)
 
 # --- Events ------------------------------------------------------------------
 
@@ -314,6 +315,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_error_responses",
+        "api.schema.explicit_anonymous_security",
+        "api.schema.shared_parameter_enums",
     ],
     "PREPROCESSING_HOOKS": ["events.schema.add_stream_endpoint"],
 }
@@ -322,8 +325,25 @@ SPECTACULAR_SETTINGS = {
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
-CORS_EXPOSE_HEADERS = ["Location", "Retry-After"]
-CORS_ALLOW_HEADERS = [*default_cors_headers, "idempotency-key", "last-event-id"]
+# The one complete list of what the contract lets a browser send (django-cors-headers'
+# defaults, then the retry, range, validator, event-stream and tus headers)...
+CORS_ALLOW_HEADERS = [
+    "accept", "accept-encoding", "authorization", "content-type", "dnt", "origin", "user-agent",
+    "x-csrftoken", "x-requested-with",
+    "idempotency-key", "range", "if-range", "if-none-match", "last-event-id",
+    "tus-resumable", "upload-length", "upload-offset", "upload-metadata", "upload-defer-length",
+    "upload-concat", "x-http-method-override",
+]
+CORS_ALLOW_METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
+# ...and of every response header it names that a page may read.
+CORS_EXPOSE_HEADERS = [
+    "Location", "Retry-After", "ETag", "Content-Range", "Accept-Ranges", "Content-Length", "Content-Disposition",
+    "File-Location", "Upload-Offset", "Upload-Length", "Upload-Expires", "Upload-Metadata",
+    "Upload-Defer-Length", "Upload-Concat", "Tus-Resumable", "Tus-Version", "Tus-Extension", "Tus-Max-Size",
+    "X-Request-ID",
+]
+# Preflights are cached by the browser this long (its own cap applies: Chromium 2 h).
+CORS_PREFLIGHT_MAX_AGE = 86_400
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

@@ -58,3 +58,11 @@ class FileBlocked(ApplicationError):
     status = HTTPStatus.FORBIDDEN
     code = "file_blocked"
     detail = "This file has been blocked by a moderator."
+
+
+class SignatureRefused(ApplicationError):
+    """A signed download or thumbnail URL that is expired, tampered with, or for a blocked file."""
+
+    status = HTTPStatus.FORBIDDEN
+    code = "permission_denied"
+    detail = "This link has expired or is not valid; get a fresh one from the file's details."

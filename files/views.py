@@ -6,7 +6,7 @@ from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, UnsupportedMediaType, ValidationError
 from rest_framework.filters import SearchFilter
@@ -17,7 +17,7 @@ from api.pagination import StableOrderingFilter, paginator_for
 from api.throttling import ScopedRateThrottle, UserRateThrottle
 from core.storage import local_path_available, open_stream, presigned_download_url
 
-from . import selectors, services
+from . import selectors, services, signing
 from .errors import FileBlocked, FileRequired, FileTooLarge
 from .filters import FileFilter
 from .models import File
@@ -38,6 +38,12 @@ class UploadView(APIView):
     throttle_scope = "upload"
 
     @extend_schema(
+        operation_id="uploadFile", tags=["files"],
+        summary="Upload a file",
+        description="Store one file (multipart field `file`) and answer 201 with the File as soon as the bytes "
+                    "are stored; processing follows in a worker (poll the `Location` URL, or list with "
+                    "`status`). Type and kind come from the bytes. With `Idempotency-Key`, a repeat within "
+                    "24 hours answers the first upload's File and stores nothing new.",
         request={"multipart/form-data": UploadSerializer},
         parameters=[
             OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
@@ -107,16 +113,31 @@ def _discard_temporary_files(request) -> None:
             uploaded.close()
 
 
+SIGNATURE_PARAMETER = OpenApiParameter(
+    "sig", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False,
+    description="The signature of a File's `download_url`/`thumbnail_url`: with it, no Bearer token is needed "
+                "(403 `permission_denied` once expired, tampered with, or for a blocked file).")
+
+
+@extend_schema(tags=["files"])
 @extend_schema_view(
     list=extend_schema(
+        operation_id="listFiles", summary="List your files",
         description="The caller's files, filtered and ordered. Page numbers (`page`, `page_size`) answer "
                     "`{count, next, previous, results}`; counting and `OFFSET` cost time proportional to the "
                     "number of matching files, so deep pages of a large collection are slow. Clients that "
                     "scroll send `cursor` (empty first) and get `{next, previous, results}` without `count`: "
                     "keyset pagination whose cost does not grow with the number of files.",
         responses={200: FileSerializer(many=True), **FILE_ERROR_RESPONSES}),
-    retrieve=extend_schema(responses={200: FileSerializer, **FILE_ERROR_RESPONSES}),
-    destroy=extend_schema(responses={204: None, **FILE_ERROR_RESPONSES}),
+    retrieve=extend_schema(
+        operation_id="getFile", summary="Get a file",
+        description="One of the caller's files: its status, what processing found, and fresh signed URLs. "
+                    "Another user's file answers 404 like a missing one.",
+        responses={200: FileSerializer, **FILE_ERROR_RESPONSES}),
+    destroy=extend_schema(
+        operation_id="deleteFile", summary="Delete a file",
+        description="Delete one of the caller's files; its stored bytes and thumbnail are removed too.",
+        responses={204: None, **FILE_ERROR_RESPONSES}),
 )
 class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
                   viewsets.GenericViewSet):
@@ -139,7 +160,21 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
     def get_queryset(self):
         return selectors.file_list(owner=self.request.user)
 
+    def _signature(self) -> str | None:
+        """The ``sig`` of a signed download/thumbnail URL, which stands in for the Bearer token."""
+        if self.action in signing.PURPOSES:
+            return self.request.query_params.get(signing.QUERY_PARAMETER)
+        return None
+
+    def get_permissions(self):
+        if self._signature() is not None:
+            return [permissions.AllowAny()]
+        return super().get_permissions()
+
     def get_object(self):
+        token = self._signature()
+        if token is not None:
+            return signing.signed_file(token=token, file_id=self.kwargs["pk"], purpose=self.action)
         record = selectors.file_get(owner=self.request.user, file_id=self.kwargs["pk"])
         self.check_object_permissions(self.request, record)
         return record
@@ -147,8 +182,17 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
     def perform_destroy(self, instance):
         services.file_delete(record=instance)
 
-    @extend_schema(responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY,
-                                                            description="The original bytes, with their content type."),
+    @extend_schema(operation_id="downloadFile", summary="Download a file's bytes",
+                   description="The original bytes as an attachment (`Content-Disposition` with the original "
+                               "name, RFC 6266). Works with the Bearer token or with the `sig` of the File's "
+                               "`download_url`. A blocked file answers 403 `file_blocked`.",
+                   parameters=[SIGNATURE_PARAMETER],
+                   # The bytes keep their own type (*/*); application/octet-stream first, which
+                   # generators read as binary (they drop or mis-parse a lone */*).
+                   responses={(200, "application/octet-stream"): OpenApiResponse(
+                                  OpenApiTypes.BINARY, description="The original bytes (their own Content-Type)."),
+                              (200, "*/*"): OpenApiResponse(
+                                  OpenApiTypes.BINARY, description="The original bytes (their own Content-Type)."),
                               302: OpenApiResponse(description="With S3_PRESIGNED_DOWNLOADS: to a short-lived "
                                                                "presigned URL of the bytes (Location header)."),
                               **FILE_ERROR_RESPONSES})
@@ -159,7 +203,13 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
             raise FileBlocked()
         return _stored_file_response(record.file, record.name, record.content_type)
 
-    @extend_schema(responses={(200, "image/webp"): OpenApiResponse(OpenApiTypes.BINARY),
+    @extend_schema(operation_id="getThumbnail", summary="Get a file's thumbnail",
+                   description="The thumbnail (WebP, at most 256×256) of a processed image; 404 before "
+                               "processing and for kinds without one. Works with the Bearer token or with the "
+                               "`sig` of the File's `thumbnail_url`, so a page can use that URL in `<img src>`.",
+                   parameters=[SIGNATURE_PARAMETER],
+                   responses={(200, "image/webp"): OpenApiResponse(OpenApiTypes.BINARY,
+                                                                   description="The thumbnail."),
                               302: OpenApiResponse(description="With S3_PRESIGNED_DOWNLOADS: to a short-lived "
                                                                "presigned URL of the thumbnail (Location header)."),
                               **FILE_ERROR_RESPONSES})
@@ -172,7 +222,10 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
             raise NotFound("This file has no thumbnail (not an image, or not processed yet).")
         return _stored_file_response(record.thumbnail, f"{record.name}.webp", "image/webp", inline=True)
 
-    @extend_schema(request=None, responses={202: FileSerializer, **FILE_ERROR_RESPONSES, **CONFLICT_RESPONSE})
+    @extend_schema(operation_id="reprocessFile", summary="Process a file again",
+                   description="Queue the file for processing again (status `pending`); 409 while it is being "
+                               "processed.",
+                   request=None, responses={202: FileSerializer, **FILE_ERROR_RESPONSES, **CONFLICT_RESPONSE})
     @action(detail=True, methods=["post"])
     def reprocess(self, request, pk=None):
         record = services.file_reprocess(record=self.get_object())

@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -14,7 +14,11 @@ class AuthThrottleMixin:
     throttle_scope = "auth"
 
 
-@extend_schema(responses={201: RegisterSerializer})
+@extend_schema_view(post=extend_schema(
+    operation_id="register", tags=["auth"], summary="Create an account",
+    description="Create an account; answers the new user without tokens (get them from `obtainToken`). The "
+                "password goes through the password validators; a taken username or email is 400.",
+    responses={201: RegisterSerializer}))
 class RegisterView(AuthThrottleMixin, generics.CreateAPIView):
     """Create an account; answers the new user without tokens."""
 
@@ -29,10 +33,17 @@ class RegisterView(AuthThrottleMixin, generics.CreateAPIView):
         )
 
 
+@extend_schema_view(post=extend_schema(
+    operation_id="obtainToken", tags=["auth"], summary="Log in",
+    description="Exchange username and password for an access and a refresh token."))
 class TokenObtainView(AuthThrottleMixin, jwt_views.TokenObtainPairView):
     """Exchange username and password for an access and a refresh token."""
 
 
+@extend_schema_view(post=extend_schema(
+    operation_id="refreshToken", tags=["auth"], summary="Refresh the tokens",
+    description="Exchange a refresh token for a new pair; the old refresh token is blacklisted (refresh tokens "
+                "rotate)."))
 class TokenRefreshView(AuthThrottleMixin, jwt_views.TokenRefreshView):
     """Exchange a refresh token for a new pair; the old refresh token is blacklisted."""
 
@@ -40,7 +51,9 @@ class TokenRefreshView(AuthThrottleMixin, jwt_views.TokenRefreshView):
 class LogoutView(APIView):
     """Blacklist the caller's refresh token."""
 
-    @extend_schema(request=LogoutSerializer, responses={205: None})
+    @extend_schema(operation_id="logout", tags=["auth"], summary="Log out",
+                   description="Blacklist the caller's refresh token: refreshing with it answers 401 afterwards.",
+                   request=LogoutSerializer, responses={205: None})
     def post(self, request):
         serializer = LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -51,7 +64,9 @@ class LogoutView(APIView):
 class MeView(APIView):
     """The caller's account, quota usage and upload limits."""
 
-    @extend_schema(responses={200: MeSerializer})
+    @extend_schema(operation_id="getMe", tags=["users"], summary="Your account",
+                   description="The caller's account, quota usage and upload limits.",
+                   responses={200: MeSerializer})
     def get(self, request):
         user = request.user
         data = {

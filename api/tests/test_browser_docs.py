@@ -11,7 +11,7 @@ from testing.browser import chromium_page, screenshot
 from testing.factories import PASSWORD, UserFactory
 from testing.live import gunicorn_server
 
-UPLOAD_OPERATION = "#operations-v1-v1_upload_create"
+UPLOAD_OPERATION = "#operations-files-uploadFile"
 
 
 @pytest.mark.e2e

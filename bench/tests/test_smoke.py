@@ -62,3 +62,13 @@ def _alive(pid: int) -> bool:
     except (FileNotFoundError, IndexError):
         return False
     return state != "Z"
+
+
+def test_signing_benchmark_runs_and_measures_both_serializers():
+    done = subprocess.run([sys.executable, "-m", "bench.signing", "--rounds", "3", "--page", "10", "--presign"],
+                          cwd=BASE_DIR, capture_output=True, text=True, timeout=120, check=False,
+                          env={key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    for row in ("without signed URLs", "with signed URLs", "presigned by botocore instead"):
+        assert re.search(rf"\| {row} \| [\d.]+ \| [\d.]+ \|", done.stdout), done.stdout
+    assert re.search(r"Signed URLs add -?[\d.]+ ms per page of 10", done.stdout), done.stdout

@@ -9,7 +9,8 @@ Redis (a dedicated database, Redis db 13), named volumes to temp folders, and
 nginx is Debian's, started with the project's docker/nginx.conf with its paths
 rewritten to those folders. Then, through nginx, a client registers, uploads,
 sees each file processed by its queue's worker, downloads through
-X-Accel-Redirect, and is refused a body that is too large.
+X-Accel-Redirect, and is refused a body that is too large; a page on another
+origin can read all of that (CORS), nginx's own 502 included.
 """
 
 import io
@@ -34,7 +35,10 @@ import yaml
 from django.conf import settings
 
 from testing import samples
+from testing.browser import chromium_page, screenshot, static_site
+from testing.npm import build_uppy_page
 from testing.processes import free_port, stop_processes
+from testing.spa import assert_uppy_flow, register_and_login, run_uppy_flow
 from testing.sse import EventStreamReader
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
@@ -44,6 +48,9 @@ COMPOSE_FILE = ROOT / "docker-compose.prod.yml"
 DOCKERFILE = ROOT / "docker" / "Dockerfile"
 REDIS_DB = 13
 HOST = "uploads.example.test"
+# A single-page app on another origin (CORS_ALLOWED_ORIGINS), and one that is not allowed.
+SPA_ORIGIN = "https://spa.example.test"
+OTHER_ORIGIN = "https://elsewhere.example.test"
 MAX_UPLOAD = 1_048_576
 # What the official images listen on (postgres, redis) and the PATH of a container.
 IMAGE_PORTS = {"postgres": 5432, "redis": 6379}
@@ -288,11 +295,19 @@ def local_services():
 
 
 @pytest.fixture
-def stack(local_services, tmp_path):
+def spa_site(tmp_path):
+    """The Uppy page (clients/uppy) served on its own origin, http://127.0.0.1:<port>."""
+    with static_site(build_uppy_page(tmp_path / "spa")) as origin:
+        yield origin
+
+
+@pytest.fixture
+def stack(local_services, tmp_path, request):
     dotenv = {
         "APP_IMAGE": "uploads:smoke",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": HOST,
+        "CORS_ALLOWED_ORIGINS": f"{SPA_ORIGIN},http://localhost:5173",
         "POSTGRES_USER": local_services["user"],
         "POSTGRES_PASSWORD": local_services["password"] or "unused-with-trust-auth",
         "POSTGRES_DB": local_services["database"],
@@ -305,6 +320,11 @@ def stack(local_services, tmp_path):
         "WORKER_DOCUMENTS_CONCURRENCY": "1",
         "WORKER_DEFAULT_CONCURRENCY": "1",
     }
+    if "spa_site" in request.fixturenames:
+        # A browser cannot claim X-Forwarded-Proto: https as the test's requests do, so for the
+        # browser this deployment answers plain HTTP (no redirect) and allows the page's origin.
+        dotenv |= {"CORS_ALLOWED_ORIGINS": request.getfixturevalue("spa_site"),
+                   "DJANGO_SECURE_SSL_REDIRECT": "false"}
     services = interpolated(yaml.safe_load(COMPOSE_FILE.read_text()), dotenv)["services"]
     # Like `docker compose up` with no --profile: services in a profile stay off.
     services = {name: service for name, service in services.items() if not service.get("profiles")}
@@ -461,3 +481,116 @@ def test_production_compose_serves_uploads_through_nginx_with_a_worker_per_queue
     assert listing["count"] == 3
     wait_for(lambda: "GET /api/v1/files/?page_size=100" in stack.log("web"), "gunicorn to log the listing")
     assert stack.log("web").count("POST /api/v1/upload/") == 4
+
+
+def _cors(response) -> tuple[str | None, set[str]]:
+    exposed = {h.strip().lower() for h in response.headers.get("Access-Control-Expose-Headers", "").split(",")}
+    return response.headers.get("Access-Control-Allow-Origin"), exposed - {""}
+
+
+def test_a_page_on_an_allowed_origin_reads_every_answer_through_nginx(stack):
+    """CORS through the production nginx: Django's answers, X-Accel downloads and signed thumbnails
+    (nginx sends the bytes), nginx's 413 and its 502, all readable by a page on CORS_ALLOWED_ORIGINS."""
+    stack.start("migrate")
+    assert stack.wait_exit("migrate", timeout=120) == 0, stack.log("migrate")
+    for name in ("web", "worker-images"):
+        stack.start(name)
+    stack.wait_healthy("web")
+    stack.start("nginx")
+    stack.wait_healthy("nginx", timeout=20)
+    stack.wait_healthy("worker-images")
+    base = f"http://127.0.0.1:{stack.addresses['nginx'][1]}"
+    client = requests.Session()
+    client.headers.update({"Host": HOST, "X-Forwarded-Proto": "https", "Origin": SPA_ORIGIN})
+
+    # The browser's preflight of an upload with Idempotency-Key.
+    preflight = client.options(f"{base}/api/v1/upload/", timeout=10, headers={
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,idempotency-key,content-type"})
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == SPA_ORIGIN
+    assert {"authorization", "idempotency-key", "content-type"} <= {
+        h.strip() for h in preflight.headers["Access-Control-Allow-Headers"].split(",")}
+
+    credentials = {"username": "spa", "email": "spa@example.com", "password": "a long spa passphrase"}
+    assert client.post(f"{base}/api/v1/auth/register/", json=credentials, timeout=10).status_code == 201
+    token = client.post(f"{base}/api/v1/auth/token/", timeout=10,
+                        json={k: credentials[k] for k in ("username", "password")}).json()["access"]
+    image_bytes = samples.png((50, 40))
+    created = client.post(f"{base}/api/v1/upload/", files={"file": ("spa.png", io.BytesIO(image_bytes))},
+                          headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "spa-1"}, timeout=30)
+    assert created.status_code == 201, created.text
+    assert _cors(created)[0] == SPA_ORIGIN
+    assert "location" in _cors(created)[1]
+    file_url = f"{base}/api/v1/files/{created.json()['id']}/"
+    authorized = requests.Session()
+    authorized.headers.update({**client.headers, "Authorization": f"Bearer {token}"})
+    done = wait_for_status(authorized, file_url)
+    assert done["status"] == "processed", done
+
+    # X-Accel downloads, with the token and with the signed URLs (no token at all).
+    def path_of(url: str) -> str:  # the URLs name the public host
+        return url.split(HOST, 1)[1]
+
+    answers = {
+        "download": client.get(f"{file_url}download/", headers={"Authorization": f"Bearer {token}"}, timeout=10),
+        "signed download": client.get(f"{base}{path_of(done['download_url'])}", timeout=10),
+        "signed thumbnail": client.get(f"{base}{path_of(done['thumbnail_url'])}", timeout=10),
+    }
+    for what, answer in answers.items():
+        assert answer.status_code == 200, (what, answer.status_code, answer.text[:200])
+        allowed, exposed = _cors(answer)
+        assert allowed == SPA_ORIGIN, (what, answer.headers)
+        assert {"content-disposition", "content-length"} <= exposed, what
+        assert answer.headers["Access-Control-Allow-Origin"].count(",") == 0, what  # one value, not two
+    assert answers["download"].content == image_bytes
+    assert answers["signed download"].content == image_bytes
+    assert answers["signed thumbnail"].content[8:12] == b"WEBP"
+    # An origin that is not allowed gets no CORS header from nginx either.
+    other = client.get(f"{base}{path_of(done['thumbnail_url'])}", headers={"Origin": OTHER_ORIGIN}, timeout=10)
+    assert other.status_code == 200
+    assert "Access-Control-Allow-Origin" not in other.headers
+
+    # nginx's own 413, refused before the body is read.
+    far_over = client.post(f"{base}/api/v1/upload/", files={"file": ("huge.bin", io.BytesIO(
+        samples.random_bytes(3 * MAX_UPLOAD)))}, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert far_over.status_code == 413
+    assert far_over.json()["code"] == "file_too_large"
+    assert _cors(far_over)[0] == SPA_ORIGIN
+
+    # gunicorn gone: nginx's 502, in the API's error shape, readable by the page.
+    stop_processes([stack.processes.pop("web")], timeout=15)
+    down = client.get(f"{base}/api/v1/users/me/", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert down.status_code == 502
+    assert down.json() == {"code": "unavailable", "detail": down.json()["detail"], "errors": {}}
+    assert _cors(down)[0] == SPA_ORIGIN
+    assert down.headers["Retry-After"] == "5"
+
+
+def test_uppy_on_another_origin_through_nginx(spa_site, stack):
+    """The Uppy page of files/tests/test_browser_uppy.py, through the production nginx: X-Accel
+    thumbnails and downloads, and nginx's own 413, readable from the page's origin."""
+    stack.start("migrate")
+    assert stack.wait_exit("migrate", timeout=120) == 0, stack.log("migrate")
+    for name in ("web", "worker-images"):
+        stack.start(name)
+    stack.wait_healthy("web")
+    stack.start("nginx")
+    stack.wait_healthy("nginx", timeout=20)
+    stack.wait_healthy("worker-images")
+    # The browser reaches nginx by the site's host name.
+    api = f"http://{HOST}:{stack.addresses['nginx'][1]}"
+    session = requests.Session()
+    session.headers["Host"] = f"{HOST}:{stack.addresses['nginx'][1]}"
+    base = f"http://127.0.0.1:{stack.addresses['nginx'][1]}"
+    token = register_and_login(base, "uppy", session=session)
+
+    with chromium_page(args=[f"--host-resolver-rules=MAP {HOST} 127.0.0.1"]) as page:
+        seen = run_uppy_flow(page, origin=spa_site, api=api, token=token, too_large=3 * MAX_UPLOAD)
+        screenshot(page, "uppy-through-nginx")
+
+    assert_uppy_flow(seen, refused_detail="The request body is larger than this server accepts.")
+    # Django answered the signed thumbnail and download without a body (X-Accel-Redirect): nginx sent the bytes.
+    for endpoint in ("thumbnail", "download"):
+        assert re.search(rf'"GET /api/v1/files/[0-9a-f-]+/{endpoint}/\?sig=\S+ HTTP/1\.1" 200 0 ', stack.log("web")), \
+            stack.log("web")[-3000:]

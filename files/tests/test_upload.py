@@ -3,6 +3,7 @@ import hashlib
 import pytest
 from django.db import transaction
 
+from files import signing
 from files.models import File
 from testing import samples
 from testing.uploads import FILES, process_inline, stored_names, upload
@@ -29,10 +30,15 @@ def test_upload_answers_201_with_the_file_and_its_location(auth_client, user, me
         "processed": False,
         "uploaded_at": body["uploaded_at"],
         "processed_at": None,
+        "download_url": body["download_url"],
+        "thumbnail_url": None,
         "error": None,
         "blocked": False,
         "result": None,
     }
+    url, _, sig = body["download_url"].partition("?sig=")
+    assert url == f"http://testserver/api/v1/files/{record.id}/download/"
+    assert signing.is_valid(sig, file_id=record.id, purpose=signing.DOWNLOAD)
     assert record.owner == user
     assert stored_names(media_root) == [record.file.name]
     assert (media_root / record.file.name).read_bytes() == content
