@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from files.models import File
@@ -40,6 +40,7 @@ class EventTypesField(serializers.Field):
         return list(value)
 
 
+@extend_schema_serializer(component_name="FileEvent")
 class EventSerializer(serializers.ModelSerializer):
     """The event object of the contract: a digit-string id, its type, when, and the file as it was."""
 
@@ -61,6 +62,7 @@ class EventSerializer(serializers.ModelSerializer):
         return FileSerializer(file_from_snapshot(event.file), context=self.context).data
 
 
+@extend_schema_serializer(component_name="FileEventPage")
 class EventPageSerializer(serializers.Serializer):
     """``GET /events/``: up to 100 events oldest first, and the id to send as ``after`` next time."""
 
@@ -68,6 +70,7 @@ class EventPageSerializer(serializers.Serializer):
     last_id = serializers.CharField()
 
 
+@extend_schema_serializer(component_name="StreamTicket")
 class TicketSerializer(serializers.Serializer):
     ticket = serializers.CharField()
     expires_in = serializers.IntegerField(help_text="Seconds the ticket stays valid; it works once.")

@@ -23,6 +23,9 @@ class EventFeedView(APIView):
     throttle_classes = [UserRateThrottle]
 
     @extend_schema(
+        operation_id="listEvents", tags=["events"], summary="List your files' events",
+        description="What happened to the caller's files after event `after`, oldest first, at most 100 "
+                    "per answer; poll again with `last_id` as `after`. Events are kept `EVENTS_RETENTION`.",
         parameters=[
             OpenApiParameter("after", OpenApiTypes.STR, description="Return events with a greater id "
                                                                     "(the `last_id` of the previous answer)."),
@@ -48,7 +51,10 @@ class StreamTicketView(APIView):
 
     throttle_classes = [UserRateThrottle]
 
-    @extend_schema(request=None, responses={201: TicketSerializer,
+    @extend_schema(operation_id="createStreamTicket", tags=["events"], summary="Get a stream ticket",
+                   description="A single-use ticket, valid 60 s, for `GET /api/v1/events/stream/?ticket=`: a "
+                               "browser's EventSource cannot send an Authorization header.",
+                   request=None, responses={201: TicketSerializer,
                                             401: error_response("not_authenticated: no or bad token")})
     def post(self, request):
         ticket, ttl = services.ticket_issue(owner=request.user)
@@ -60,7 +66,7 @@ class StreamSchemaView(APIView):
     (an async Django view), added to the schema's endpoints by ``events.schema.add_stream_endpoint``."""
 
     @extend_schema(
-        operation_id="events_stream",
+        operation_id="streamEvents", tags=["events"], summary="Follow your files' events live",
         description="Server-Sent Events: each event as `id:`, `event: <type>`, `data: <event JSON>`; resumes after "
                     "`Last-Event-ID` (or `after`); a `: keep-alive` comment every 15 s. Served by the asynchronous "
                     "server, so an open stream never holds a web worker.",

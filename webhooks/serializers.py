@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from events.serializers import EventTypesField
@@ -5,6 +6,7 @@ from events.serializers import EventTypesField
 from .models import Delivery, Endpoint
 
 
+@extend_schema_serializer(component_name="WebhookEndpoint")
 class EndpointSerializer(serializers.ModelSerializer):
     """A webhook endpoint; ``secret`` is only in the answer that creates it."""
 
@@ -21,6 +23,7 @@ class EndpointSerializer(serializers.ModelSerializer):
         return endpoint.disabled_reason or None
 
 
+@extend_schema_serializer(component_name="WebhookEndpointCreated")
 class EndpointCreatedSerializer(EndpointSerializer):
     secret = serializers.CharField(read_only=True, help_text="`whsec_…`: verify signatures with it. Shown once.")
 
@@ -29,17 +32,20 @@ class EndpointCreatedSerializer(EndpointSerializer):
         read_only_fields = [*EndpointSerializer.Meta.read_only_fields, "secret"]
 
 
+@extend_schema_serializer(component_name="WebhookEndpointCreate")
 class EndpointCreateSerializer(serializers.Serializer):
     url = serializers.URLField(max_length=2000)
     events = EventTypesField(allow_empty=False)
 
 
+@extend_schema_serializer(component_name="WebhookEndpointUpdate")
 class EndpointUpdateSerializer(serializers.Serializer):
     url = serializers.URLField(max_length=2000, required=False)
     events = EventTypesField(allow_empty=False, required=False)
     active = serializers.BooleanField(required=False)
 
 
+@extend_schema_serializer(component_name="WebhookDelivery")
 class DeliverySerializer(serializers.ModelSerializer):
     class Meta:
         model = Delivery

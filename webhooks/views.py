@@ -26,13 +26,27 @@ def _refused_url(exc: services.WebhookUrlRefused) -> ValidationError:
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: EndpointSerializer(many=True)}),
-    create=extend_schema(request=EndpointCreateSerializer, responses={201: EndpointCreatedSerializer, **URL_REFUSED}),
-    retrieve=extend_schema(responses={200: EndpointSerializer, **NOT_FOUND}),
-    partial_update=extend_schema(request=EndpointUpdateSerializer,
+    list=extend_schema(operation_id="listWebhooks", summary="List your webhooks",
+                       description="The caller's webhook endpoints (without their secrets).",
+                       responses={200: EndpointSerializer(many=True)}),
+    create=extend_schema(operation_id="createWebhook", summary="Create a webhook",
+                         description="Deliver the named event types to `url`, signed per Standard Webhooks with "
+                                     "the `secret` of this answer (shown only here). The URL must resolve to "
+                                     "public addresses unless WEBHOOKS_ALLOW_PRIVATE_ADDRESSES is on.",
+                         request=EndpointCreateSerializer, responses={201: EndpointCreatedSerializer, **URL_REFUSED}),
+    retrieve=extend_schema(operation_id="getWebhook", summary="Get a webhook",
+                           description="One endpoint; `disabled_reason` says why it was deactivated, if it was.",
+                           responses={200: EndpointSerializer, **NOT_FOUND}),
+    partial_update=extend_schema(operation_id="updateWebhook", summary="Change a webhook",
+                                 description="Change `url`, `events` or `active`; turning a deactivated endpoint "
+                                             "back on clears its reason.",
+                                 request=EndpointUpdateSerializer,
                                  responses={200: EndpointSerializer, **URL_REFUSED, **NOT_FOUND}),
-    destroy=extend_schema(responses={204: None, **NOT_FOUND}),
+    destroy=extend_schema(operation_id="deleteWebhook", summary="Delete a webhook",
+                          description="Remove the endpoint and its delivery log; queued deliveries stop.",
+                          responses={204: None, **NOT_FOUND}),
 )
+@extend_schema(tags=["webhooks"])
 class EndpointViewSet(viewsets.ViewSet):
     """The caller's webhook endpoints, their recent deliveries, and a ping."""
 
@@ -70,13 +84,17 @@ class EndpointViewSet(viewsets.ViewSet):
         services.endpoint_delete(endpoint=selectors.endpoint_get(owner=request.user, endpoint_id=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(responses={200: DeliverySerializer(many=True), **NOT_FOUND})
+    @extend_schema(operation_id="listWebhookDeliveries", summary="List a webhook's deliveries",
+                   description="The endpoint's most recent delivery attempts (100), newest first.",
+                   responses={200: DeliverySerializer(many=True), **NOT_FOUND})
     @action(detail=True, methods=["get"])
     def deliveries(self, request, pk=None):
         endpoint = selectors.endpoint_get(owner=request.user, endpoint_id=pk)
         return Response(DeliverySerializer(selectors.delivery_list(endpoint=endpoint), many=True).data)
 
-    @extend_schema(request=None, responses={
+    @extend_schema(operation_id="pingWebhook", summary="Ping a webhook",
+                   description="Queue a signed `ping` delivery to the endpoint; its webhook-id is answered.",
+                   request=None, responses={
         202: inline_serializer("WebhookPing", {"webhook_id": serializers.CharField()}), **NOT_FOUND})
     @action(detail=True, methods=["post"])
     def ping(self, request, pk=None):
