@@ -43,7 +43,8 @@ def test_benchmark_smoke_run_prints_every_table_and_cleans_up(tmp_path):
     assert re.search(r"\| app \| 8 MiB \| [\d,.]+ \| [\d,.]+ \|", out), out
     assert re.search(r"\| 50-page PDF \| [\d.]+ MB \| 2 \| [\d,.]+ \| [\d,.]+ \|", out), out
     assert re.search(r"\| idle \| 2 \| [\d,.]+ \|", out), out
-    assert re.search(r"SQL statements per upload: \*\*\d+\*\* \(1 INSERT\)", out), out
+    # The file's row and its file.created event (issue 15: the event is written in the upload's transaction).
+    assert re.search(r"SQL statements per upload: \*\*\d+\*\* \(2 INSERT\)", out), out
     assert re.search(r"\| 200 \(1 user\) \| [\d,]+ \| cursor middle \| [\d,.]+ \|", out), out
     assert "Index Scan" in out or "Index Only Scan" in out or "Seq Scan" in out  # EXPLAIN ANALYZE printed
     # Nothing left behind: the database is dropped and no process of the run survives.
