@@ -114,3 +114,19 @@ def shared_parameter_enums(result, generator, request, public):
             if described and target is schema:
                 parameter.setdefault("description", described)
     return result
+
+
+REQUEST_ID_HEADER = {
+    "schema": {"type": "string"},
+    "description": "This request's id: the one a trusted proxy sent, else a new one. The logs of the "
+                   "request and of the tasks it queued carry it.",
+}
+
+
+def add_request_id_header(result, generator, request, public):
+    """POSTPROCESSING_HOOK: every response carries ``X-Request-ID`` (api.middleware)."""
+    result.setdefault("components", {}).setdefault("headers", {})["RequestId"] = REQUEST_ID_HEADER
+    for operation in _operations(result):
+        for response in operation.get("responses", {}).values():
+            response.setdefault("headers", {})["X-Request-ID"] = {"$ref": "#/components/headers/RequestId"}
+    return result

@@ -25,6 +25,8 @@ import redis
 from django.conf import settings
 from rest_framework import throttling
 
+from core.metrics import THROTTLE_FAIL_OPEN
+
 logger = logging.getLogger(__name__)
 
 # A throttle must answer quickly or not at all: a Redis that does not answer
@@ -59,6 +61,7 @@ def _script(url: str):
 
 def _fail_open(exc: Exception) -> bool:
     """Let the request through while Redis is unreachable, saying so at most once an interval."""
+    THROTTLE_FAIL_OPEN.inc()
     now = time.monotonic()
     if now - _last_warning["at"] >= WARNING_INTERVAL_SECONDS:
         _last_warning["at"] = now

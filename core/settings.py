@@ -7,6 +7,7 @@ Production differs only by environment variables and refuses to start with a
 missing or default secret key.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,6 +15,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
+from core.logs import logging_config
+from core.sentry import init_sentry
 from files.enums import Kind
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -62,6 +65,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id, request metrics and the request log line cover every
+    # other middleware; /metrics is answered here (see api.middleware).
+    "api.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -317,6 +323,7 @@ SPECTACULAR_SETTINGS = {
         "api.schema.add_error_responses",
         "api.schema.explicit_anonymous_security",
         "api.schema.shared_parameter_enums",
+        "api.schema.add_request_id_header",
     ],
     "PREPROCESSING_HOOKS": ["events.schema.add_stream_endpoint"],
 }
@@ -357,13 +364,25 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
-# --- Logging ----------------------------------------------------------------
+# --- Logging, metrics, error reports ------------------------------------------
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
-}
+# "json": one JSON object per line (production); "plain": lines for people (make run).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'json' or 'plain', not {LOG_FORMAT!r}.")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
+
+# Who may read /metrics besides loopback: addresses or networks (CIDR), comma-separated.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+try:
+    [ipaddress.ip_network(value, strict=False) for value in METRICS_ALLOWED_IPS]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {exc}") from exc
+# A Celery worker's main process serves its pool's metrics on this port (0: off).
+CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=0)
+CELERY_METRICS_ADDR = env.str("CELERY_METRICS_ADDR", default="127.0.0.1")
+
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    init_sentry(dsn=SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+                traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0))

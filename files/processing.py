@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.metrics import FILE_TRANSITIONS
 from events.enums import EventType
 from events.services import event_record
 
@@ -67,6 +68,7 @@ def file_claim(*, file_id, task_id: str) -> ClaimResult:
     # A second query rather than UPDATE … RETURNING through raw SQL: the ORM
     # keeps this portable to the embedded SQLite mode (make run).
     record = File.objects.get(pk=file_id)
+    FILE_TRANSITIONS.labels(record.kind, Status.PROCESSING).inc()
     if record.attempts > settings.FILES_MAX_PROCESSING_ATTEMPTS:
         file_fail(record=record, task_id=task_id,
                   error=f"Processing was attempted {record.attempts - 1} times without finishing; "
@@ -107,9 +109,10 @@ def file_fail(*, record: File, task_id: str, error: str) -> bool:
 
 def file_release(*, file_id, task_id: str) -> None:
     """Give the claim back (before a retry), so the file is pending again."""
-    File.objects.filter(pk=file_id, status=Status.PROCESSING, claimed_by=task_id).update(
-        **File.status_fields(Status.PENDING, claimed_by="")
-    )
+    released = File.objects.filter(pk=file_id, status=Status.PROCESSING, claimed_by=task_id)
+    kind = released.values_list("kind", flat=True).first()
+    if released.update(**File.status_fields(Status.PENDING, claimed_by="")):
+        FILE_TRANSITIONS.labels(kind, Status.PENDING).inc()
 
 
 def _finish(record: File, task_id: str, status: Status, *, result=None, error=None, thumbnail="") -> bool:
@@ -123,6 +126,8 @@ def _finish(record: File, task_id: str, status: Status, *, result=None, error=No
             for name, value in fields.items():
                 setattr(record, name, value)
             event_record(type=_FINISH_EVENTS[status], record=record)
+    if finished:
+        FILE_TRANSITIONS.labels(record.kind, status).inc()
     return bool(finished)
 
 
@@ -147,20 +152,21 @@ def files_sweep() -> dict:
     pending_before = now - timedelta(seconds=settings.FILES_SWEEP_PENDING_AFTER)
     requeued = 0
     for record in File.objects.filter(status=Status.PENDING, status_changed_at__lt=pending_before).only(
-        "id", "kind"
+        "id", "kind", "owner"
     ).iterator():
         # Touch first so the next sweep does not publish it again straight away.
         File.objects.filter(pk=record.pk, status=Status.PENDING).update(status_changed_at=now)
         requeued += enqueue_processing(record)
 
     stuck = File.objects.filter(status=Status.PROCESSING, status_changed_at__lt=stale_before())
-    exhausted = 0
+    failed = 0
     for record in stuck.filter(attempts__gte=settings.FILES_MAX_PROCESSING_ATTEMPTS):
-        # One row at a time so that each failure commits with its file.failed event.
-        exhausted += _finish(record, record.claimed_by, Status.FAILED,
-                             error="Processing did not finish in time; reprocess the file to try again.")
-    retry = list(stuck.only("id", "kind"))
+        # One row at a time so that each failure commits with its file.failed event (and is counted there).
+        failed += _finish(record, record.claimed_by, Status.FAILED,
+                          error="Processing did not finish in time; reprocess the file to try again.")
+    retry = list(stuck.only("id", "kind", "owner"))
     stuck.update(**File.status_fields(Status.PENDING, now=now, claimed_by=""))
     for record in retry:
+        FILE_TRANSITIONS.labels(record.kind, Status.PENDING).inc()
         requeued += enqueue_processing(record)
-    return {"requeued": requeued, "failed": exhausted}
+    return {"requeued": requeued, "failed": failed}

@@ -12,6 +12,8 @@ import logging
 from celery import current_app
 from django.conf import settings
 
+from core import logs
+
 from .enums import Kind
 
 logger = logging.getLogger(__name__)
@@ -36,9 +38,12 @@ def enqueue_processing(record) -> bool:
     publishes it later, so an upload never fails or hangs on the broker.
     Callers inside a transaction publish with ``transaction.on_commit``.
     """
+    # The task's log lines carry the request that queued it (core.celery reads these).
+    headers = {logs.TASK_HEADER: {"request_id": logs.request_id.get(), "file_id": str(record.pk),
+                                  "user_id": str(record.owner_id)}}
     try:
         current_app.send_task(PROCESS_FILE_TASK, args=[str(record.pk)], queue=queue_for_kind(record.kind),
-                              retry=False)
+                              retry=False, headers=headers)
     except Exception:
         logger.warning("Could not publish processing of file %s; the sweeper will retry.", record.pk,
                        exc_info=True)

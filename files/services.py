@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.exceptions import Conflict
+from core.metrics import FILE_TRANSITIONS
 from core.storage import STORAGE_ERRORS
 from events.enums import EventType
 from events.services import event_record
@@ -81,7 +82,7 @@ def file_create(*, owner, upload: UploadedFile | None, facts: StreamedFacts | No
                 _release_expired_key(owner=owner, key=idempotency_key)
             record.save(force_insert=True)
             event_record(type=EventType.FILE_CREATED, record=record)
-            transaction.on_commit(lambda: enqueue_processing(record))
+            transaction.on_commit(lambda: _queued(record))
     except IntegrityError:
         record.file.storage.delete(record.file.name)
         earlier = file_by_idempotency_key(owner=owner, key=idempotency_key) if idempotency_key else None
@@ -92,6 +93,12 @@ def file_create(*, owner, upload: UploadedFile | None, facts: StreamedFacts | No
         record.file.storage.delete(record.file.name)
         raise
     return record, True
+
+
+def _queued(record: File) -> None:
+    """After commit: the file is pending (counted) and its processing published."""
+    FILE_TRANSITIONS.labels(record.kind, Status.PENDING).inc()
+    enqueue_processing(record)
 
 
 def _reserve_quota(*, owner_id, size: int) -> None:
@@ -149,7 +156,7 @@ def file_reprocess(*, record: File) -> File:
         if old_thumbnail:
             storage = record.thumbnail.storage
             transaction.on_commit(lambda: _remove_stored(storage, [old_thumbnail]))
-        transaction.on_commit(lambda: enqueue_processing(record))
+        transaction.on_commit(lambda: _queued(record))
     return record
 
 

@@ -7,12 +7,14 @@ settings, for every task.
 
 import logging
 import random
+import time
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError
 
+from core import metrics
 from core.storage import STORAGE_ERRORS
 
 from . import processing
@@ -35,11 +37,15 @@ def process_file(self, file_id: str) -> str:
     if claim.record is None:
         return claim.outcome.value
     claimed = claim.record
+    started = time.perf_counter()
+    outcome = "lost"  # until proven otherwise: an exception no branch below expects
     try:
-        processing.file_process(record=claimed, task_id=task_id)
+        finished = processing.file_process(record=claimed, task_id=task_id)
+        outcome = claimed.status if finished else "lost"
     except SoftTimeLimitExceeded:
         processing.file_fail(record=claimed, task_id=task_id,
                              error=f"Processing took longer than {settings.CELERY_TASK_SOFT_TIME_LIMIT} seconds.")
+        outcome = "failed"
         return "failed"
     except TRANSIENT_ERRORS as exc:
         attempt = claimed.attempts
@@ -47,13 +53,17 @@ def process_file(self, file_id: str) -> str:
             processing.file_fail(record=claimed, task_id=task_id,
                                  error=f"Processing failed {attempt} times ({type(exc).__name__}); "
                                        "reprocess the file to try again.")
+            outcome = "failed"
             return "failed"
         processing.file_release(file_id=file_id, task_id=task_id)
+        outcome = "retry"
         delay = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** (attempt - 1))
         countdown = random.uniform(delay / 2, delay)  # full jitter keeps retries from stampeding
         logger.warning("Transient error processing %s (attempt %s): %r; retrying in %.1fs",
                        file_id, attempt, exc, countdown)
         raise self.retry(exc=exc, countdown=countdown) from exc
+    finally:
+        metrics.PROCESSING_DURATION.labels(claimed.kind, outcome).observe(time.perf_counter() - started)
     return "done"
 
 

@@ -13,8 +13,10 @@ from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.errors import DEFAULT_CODES
 from api.pagination import StableOrderingFilter, paginator_for
 from api.throttling import ScopedRateThrottle, UserRateThrottle
+from core import metrics
 from core.storage import local_path_available, open_stream, presigned_download_url
 
 from . import selectors, services, signing
@@ -66,11 +68,23 @@ class UploadView(APIView):
             if len(uploads) > 1:
                 raise ValidationError({"file": ["Send exactly one file per upload."]})
             upload = uploads[0] if uploads else None
-            record, _ = services.file_create(owner=request.user, upload=upload,
-                                             facts=getattr(upload, "facts", None), idempotency_key=key)
+            record, created = services.file_create(owner=request.user, upload=upload,
+                                                   facts=getattr(upload, "facts", None), idempotency_key=key)
         finally:
             _discard_temporary_files(request)
+        if created:
+            metrics.UPLOADS_ACCEPTED.labels(record.kind).inc()
+            metrics.UPLOAD_BYTES.labels(record.kind).inc(record.size)
         return self._created(request, record)
+
+    def handle_exception(self, exc):
+        """Every refusal answers the envelope; count it by its code."""
+        response = super().handle_exception(exc)
+        data = getattr(response, "data", None)  # a crash answers a plain JsonResponse
+        code = data["code"] if isinstance(data, dict) and "code" in data else DEFAULT_CODES.get(
+            response.status_code, "error")
+        metrics.UPLOADS_REFUSED.labels(code).inc()
+        return response
 
     def _created(self, request, record: File) -> Response:
         data = FileSerializer(record, context={"request": request}).data

@@ -81,7 +81,7 @@ def wait_for_http(process: subprocess.Popen, url: str, log_tail: Callable[[], st
         try:
             if requests.get(url, timeout=10).status_code == 200:
                 return
-        except requests.ConnectionError:
-            pass
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # not listening yet, or its workers still booting on a busy machine
         time.sleep(0.2)
     raise RuntimeError(f"{name} did not answer {url} within {timeout}s:\n{log_tail()}")

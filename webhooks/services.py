@@ -17,6 +17,7 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from core.exceptions import ApplicationError
+from core.metrics import WEBHOOK_DELIVERIES
 
 from . import transport
 from .models import Delivery, Endpoint
@@ -97,6 +98,7 @@ def delivery_attempt(*, endpoint: Endpoint, message_id: str, event_type: str, bo
     delivery = Delivery.objects.create(endpoint=endpoint, event_id=message_id, event_type=event_type,
                                        attempt=attempt, status_code=outcome.status_code, error=outcome.error,
                                        delivered_at=now, duration_ms=int((time.monotonic() - started) * 1000))
+    WEBHOOK_DELIVERIES.labels("success" if outcome.succeeded else "failure").inc()
     if outcome.succeeded:
         if endpoint.failing_since is not None:
             Endpoint.objects.filter(pk=endpoint.pk).update(failing_since=None)

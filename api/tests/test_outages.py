@@ -13,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import requests
 from django.conf import settings
+from prometheus_client.parser import text_string_to_metric_families
 
 from files.enums import Status
 from files.models import File
@@ -51,11 +52,15 @@ def test_uploads_go_on_while_redis_is_down_and_each_is_processed_once_after(tran
             answers = [upload(server, auth, n) for n in range(6)]
             listing = requests.get(f"{server.url}/api/v1/files/", headers=auth, timeout=10)
             ready = requests.get(f"{server.url}/health/ready/", timeout=10)
+            metrics = requests.get(f"{server.url}/metrics", timeout=10).text
             redis.start()
         assert [answer.status_code for answer in answers] == [201] * 6, [a.text for a in answers]
         assert {answer.json()["status"] for answer in answers} == {"pending"}
         assert listing.status_code == 200 and listing.json()["count"] == 6
         assert ready.status_code == 503 and ready.json()["errors"]["broker"] == ["unavailable"]
+        let_through = [sample.value for family in text_string_to_metric_families(metrics)
+                       for sample in family.samples if sample.name == "uploads_throttle_fail_open_total"]
+        assert sum(let_through) >= 7  # six uploads and the listing, at least
         assert set(File.objects.values_list("status", flat=True)) == {Status.PENDING}
 
         # Redis is back (empty: nothing was published while it was down). The sweeper publishes each file.

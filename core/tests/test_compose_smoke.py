@@ -194,7 +194,8 @@ class LocalCompose:
         own = self.container_ports.get(name)
         if own:
             text = re.sub(rf"\b(?:127\.0\.0\.1|localhost):{own}\b", f"127.0.0.1:{self.addresses[name][1]}", text)
-        text = text.replace("0.0.0.0", "127.0.0.1")
+        # Listening on every address becomes loopback (networks such as 10.0.0.0/8 stay as they are).
+        text = re.sub(r"(?<![\d.])0\.0\.0\.0(?![\d./])", "127.0.0.1", text)
         mounts = self.mounts(name, bind_files)
         targets = sorted(mounts, key=len, reverse=True)
         pattern = rf"(?<![\w.-])({'|'.join(map(re.escape, targets))})(?=/|\s|$|[\"';:,)])"
@@ -319,6 +320,8 @@ def stack(local_services, tmp_path, request):
         "WORKER_IMAGES_CONCURRENCY": "1",
         "WORKER_DOCUMENTS_CONCURRENCY": "1",
         "WORKER_DEFAULT_CONCURRENCY": "1",
+        # Containers each have their own 9808; processes on one host would share it.
+        "CELERY_METRICS_PORT": "0",
     }
     if "spa_site" in request.fixturenames:
         # A browser cannot claim X-Forwarded-Proto: https as the test's requests do, so for the
@@ -477,6 +480,18 @@ def test_production_compose_serves_uploads_through_nginx_with_a_worker_per_queue
     far_over = upload("huge.bin", samples.random_bytes(3 * MAX_UPLOAD))
     assert (far_over.status_code, far_over.json()) == (413, {
         "code": "file_too_large", "detail": "The request body is larger than this server accepts.", "errors": {}})
+    # /metrics: refused by nginx to the outside however the path is spelled, answered
+    # by web to a scraper on the compose network (here: loopback).
+    for path in ("/metrics", "/%6Detrics", "//metrics", "/./metrics", "/metrics?format=text"):
+        refused = requests.get(f"{base}{path}", headers={"Host": HOST}, timeout=10)
+        assert (refused.status_code, refused.json()) == (
+            404, {"code": "not_found", "detail": "Not found.", "errors": {}}), path
+        assert b"uploads_" not in refused.content
+    scraped = requests.get(f"http://127.0.0.1:{stack.addresses['web'][1]}/metrics", timeout=10)
+    assert scraped.status_code == 200
+    assert 'uploads_upload_accepted_total{kind="image"} 1.0' in scraped.text
+    assert 'uploads_upload_refused_total{code="file_too_large"} 1.0' in scraped.text
+    assert 'uploads_queue_depth{queue="images"} 0.0' in scraped.text
     listing = client.get(f"{base}/api/v1/files/?page_size=100", timeout=10).json()
     assert listing["count"] == 3
     wait_for(lambda: "GET /api/v1/files/?page_size=100" in stack.log("web"), "gunicorn to log the listing")

@@ -11,19 +11,18 @@ import sys
 import time
 
 import pytest
-import requests
 from django.conf import settings
 
 from files.models import File, Status
 from testing import samples
 from testing.brokers import flush_redis, queue_length
+from testing.clients import LiveClient as Client
 from testing.live import gunicorn_server
 from testing.processes import free_port, stop_process
 from testing.workers import celery_worker, stack_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "correct-horse-battery-42"
 PROCESS_TIMEOUT = 60
 
 
@@ -42,38 +41,6 @@ def stack_dirs(tmp_path, media_root):
     var_dir = tmp_path / "var"
     var_dir.mkdir()
     return var_dir, media_root
-
-
-class Client:
-    """A client of the running server, as a mobile or SPA app would be."""
-
-    def __init__(self, base_url: str, username: str = "e2e"):
-        self.base = base_url
-        self.session = requests.Session()
-        registered = self.session.post(f"{base_url}/api/v1/auth/register/", timeout=10, json={
-            "username": username, "email": f"{username}@example.com", "password": PASSWORD})
-        assert registered.status_code == 201, registered.text
-        tokens = self.session.post(f"{base_url}/api/v1/auth/token/", timeout=10,
-                                   json={"username": username, "password": PASSWORD}).json()
-        self.session.headers["Authorization"] = f"Bearer {tokens['access']}"
-
-    def upload(self, content: bytes, name: str, timeout: float = 60) -> dict:
-        response = self.session.post(f"{self.base}/api/v1/upload/", files={"file": (name, content)},
-                                     timeout=timeout)
-        assert response.status_code == 201, response.text
-        return response.json()
-
-    def get(self, file_id: str) -> dict:
-        return self.session.get(f"{self.base}/api/v1/files/{file_id}/", timeout=10).json()
-
-    def wait_finished(self, file_id: str, timeout: float = PROCESS_TIMEOUT) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            body = self.get(file_id)
-            if body["status"] in ("processed", "failed"):
-                return body
-            time.sleep(0.1)
-        raise AssertionError(f"file {file_id} not finished after {timeout}s: {self.get(file_id)}")
 
 
 def test_uploads_of_every_kind_become_processed(broker_url, stack_dirs):
@@ -175,10 +142,10 @@ def test_a_worker_killed_mid_task_still_processes_the_file_exactly_once(broker_u
         client = Client(server.url)
         created = client.upload(content, "big.csv", timeout=120)
         deadline = time.monotonic() + PROCESS_TIMEOUT
-        while File.objects.filter(pk=created["id"], status=Status.PROCESSING).count() == 0:
+        # One read of the status per look: two queries could straddle the pending → processing change.
+        while (status := File.objects.values_list("status", flat=True).get(pk=created["id"])) != Status.PROCESSING:
             assert time.monotonic() < deadline, "processing never started"
-            assert File.objects.filter(pk=created["id"], status=Status.PENDING).exists(), \
-                "processing finished before the worker could be killed"
+            assert status == Status.PENDING, "processing finished before the worker could be killed"
             time.sleep(0.005)
         children = worker.pool_children()
         assert len(children) == 1

@@ -7,10 +7,12 @@ upload over a slow link takes as long as its bytes take.
 """
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -37,7 +39,13 @@ class Command(BaseCommand):
                   "--concurrency", str(worker_concurrency), "--loglevel", "INFO"]
         database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
         broker = settings.CELERY_BROKER_URL.split("://", 1)[0]
-        processes = [subprocess.Popen(web), subprocess.Popen(worker)]
+        # /metrics adds up the web processes' values (prometheus-client's multiprocess mode), as
+        # gunicorn.conf.py arranges under gunicorn: one emptied directory for this server's processes.
+        metrics_dir = Path(settings.VAR_DIR) / "metrics" / f"web-{os.getpid()}"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        processes = [subprocess.Popen(web, env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}),
+                     subprocess.Popen(worker)]
         base = f"http://{host}:{port}"
         self.stdout.write(self.style.SUCCESS(
             f"\nUpload platform running ({database} database, {broker} broker)\n"
@@ -68,6 +76,7 @@ class Command(BaseCommand):
                     process.wait(timeout=max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
                     process.kill()
+        shutil.rmtree(metrics_dir, ignore_errors=True)
         failed = [p.args[0] for p in processes if p.returncode not in (0, -signal.SIGTERM, None)]
         if failed and not stopping:
             raise SystemExit(f"{os.path.basename(failed[0])} exited; stopping.")
