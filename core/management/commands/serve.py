@@ -29,13 +29,13 @@ class Command(BaseCommand):
                             default=int(os.environ.get("CELERY_WORKER_CONCURRENCY", "2")))
 
     def handle(self, *args, host, port, web_workers, worker_concurrency, **options):
-        from files.publishing import file_queues
 
         bin_dir = os.path.dirname(sys.executable)
         web = [os.path.join(bin_dir, "uvicorn"), "core.asgi:application", "--host", host, "--port", str(port),
                "--workers", str(web_workers), "--timeout-graceful-shutdown", "10", "--no-server-header"]
         worker = [os.path.join(bin_dir, "celery"), "-A", "core", "worker", "--beat",
-                  "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME, "-Q", ",".join(file_queues()),
+                  "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME,
+                  "-Q", ",".join(queue.name for queue in settings.CELERY_TASK_QUEUES),  # files and webhooks
                   "--concurrency", str(worker_concurrency), "--loglevel", "INFO"]
         database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
         broker = settings.CELERY_BROKER_URL.split("://", 1)[0]
