@@ -16,7 +16,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379
 TEST_BROKER_URL ?= $(TEST_REDIS_URL)/15
 TEST_CACHE_URL ?= $(TEST_REDIS_URL)/14
 
-.PHONY: run test lint bench deps dev-deps client-deps lock system-deps clean
+.PHONY: run test lint bench deps dev-deps js-deps client-deps lock system-deps clean
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,14 @@ lock: $(INSTALLED_DEV)
 system-deps:
 	@scripts/system-deps.sh
 
+# The tus clients the tests drive (tus-js-client, Uppy): exactly the committed lock, from the npm registry.
+JS_DIR := testing/js
+$(JS_DIR)/node_modules/.installed: $(JS_DIR)/package.json $(JS_DIR)/package-lock.json
+	@npm ci --prefix $(JS_DIR) --no-audit --no-fund --loglevel=error > /dev/null
+	@touch $@
+
+js-deps: $(JS_DIR)/node_modules/.installed
+
 # npm packages of the client tests (generated SDKs, Uppy), exactly as clients/package-lock.json says.
 CLIENT_DEPS := clients/node_modules/.installed
 $(CLIENT_DEPS): clients/package-lock.json clients/package.json
@@ -69,7 +77,7 @@ run: $(INSTALLED)
 lint: $(INSTALLED_DEV)
 	$(BIN)/ruff check .
 
-test: $(INSTALLED_DEV) system-deps $(CLIENT_DEPS)
+test: $(INSTALLED_DEV) system-deps js-deps $(CLIENT_DEPS)
 	@$(BIN)/python scripts/check_services.py $(TEST_DATABASE_URL) $(TEST_REDIS_URL)
 	$(BIN)/ruff check .
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \

@@ -24,7 +24,7 @@ from scripts.check_services import reachable
 
 from .stack import BASE_DIR, Stack
 
-SUITES = ["upload", "large", "listing", "processing", "e2e", "events", "profile"]
+SUITES = ["upload", "large", "listing", "processing", "e2e", "events", "profile", "tus"]
 README = BASE_DIR / "bench" / "README.md"
 RESULTS_START = "<!-- results:start -->"
 RESULTS_END = "<!-- results:end -->"
@@ -57,6 +57,8 @@ def parse_args(argv=None):
     parser.add_argument("--probes", type=int, default=30)
     parser.add_argument("--load-seconds", type=float, default=15.0)
     parser.add_argument("--profile-uploads", type=int, default=300)
+    parser.add_argument("--tus-size-mb", type=int, default=100, help="the tus suite's file")
+    parser.add_argument("--tus-chunk-mb", type=int, default=8, help="the tus suite's PATCH size")
     parser.add_argument("--baseline-rev", help="also run the upload endpoint of this git revision (A/B/ceiling)")
     parser.add_argument("--baseline-patch", help="also run this working tree with PATCH reversed (before/after)")
     parser.add_argument("--write-readme", action="store_true", help=f"replace the results in {README}")
@@ -68,6 +70,7 @@ def parse_args(argv=None):
         args.scales, args.spread_users, args.spread_per_user, args.list_repeats = "50,200", 5, 20, 2
         args.processing_rounds, args.processing_scale = 1, 0.05
         args.probes, args.load_seconds, args.profile_uploads = 2, 2.0, 3
+        args.tus_size_mb, args.tus_chunk_mb = 6, 2
         args.database_name = f"{args.database_name}_smoke_{os.getpid()}"
         args.redis_db = 11 if args.redis_db == 12 else args.redis_db
     args.suites = [s.strip() for s in args.suites.split(",") if s.strip()]
@@ -207,6 +210,11 @@ def main(argv=None) -> int:
         if "profile" in args.suites:
             emit("Profile of the upload request", profiling.profile_upload(stack, users[0],
                                                                          uploads=args.profile_uploads))
+        if "tus" in args.suites:
+            from .tus import tus_vs_multipart
+
+            emit("Resumable uploads (tus) against one multipart POST", tus_vs_multipart(
+                size=args.tus_size_mb * 1024**2, chunk=args.tus_chunk_mb * 1024**2, rounds=1 if args.smoke else 3))
         if "listing" in args.suites:
             emit("Listing at scale", listing.listing(
                 web, scales=[int(s) for s in args.scales.split(",")], spread_users=args.spread_users,

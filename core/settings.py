@@ -191,6 +191,8 @@ FILES_DEFAULT_QUEUE = env.str("FILES_DEFAULT_QUEUE", default="default")
 FILES_MAX_PROCESSING_ATTEMPTS = env.int("FILES_MAX_PROCESSING_ATTEMPTS", default=5)
 FILES_SWEEP_PENDING_AFTER = env.int("FILES_SWEEP_PENDING_AFTER", default=300)
 FILES_IDEMPOTENCY_TTL = env.int("FILES_IDEMPOTENCY_TTL", default=86_400)
+# Seconds an unfinished resumable (tus) upload lives after its last PATCH.
+FILES_TUS_EXPIRY = env.int("FILES_TUS_EXPIRY", default=86_400)
 # Processing limits (see the README for why each default).
 FILES_IMAGE_MAX_PIXELS = env.int("FILES_IMAGE_MAX_PIXELS", default=64_000_000)
 FILES_IMAGE_MAX_FRAMES = env.int("FILES_IMAGE_MAX_FRAMES", default=1_000)
@@ -253,6 +255,10 @@ CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_BEAT_SCHEDULE = {
     "sweep-files": {
         "task": "files.tasks.sweep_files",
+        "schedule": env.int("FILES_SWEEP_INTERVAL", default=60),
+    },
+    "expire-uploads": {
+        "task": "files.tasks.expire_uploads",
         "schedule": env.int("FILES_SWEEP_INTERVAL", default=60),
     },
 }

@@ -18,7 +18,8 @@ from django.utils.translation import ngettext
 from core.exceptions import Conflict
 
 from . import services
-from .models import File
+from .models import File, ResumableUpload
+from .resumable.services import upload_terminate
 
 THUMBNAIL_LIST_SIZE = 48
 
@@ -165,3 +166,40 @@ def _readable(value) -> str:
     if value is None:
         return "—"
     return str(value)
+
+
+@admin.register(ResumableUpload)
+class ResumableUploadAdmin(admin.ModelAdmin):
+    """Unfinished resumable (tus) uploads: owner, size, bytes received, expiry; removing one
+    goes through ``upload_terminate`` (partial bytes removed, quota reservation released)."""
+
+    list_display = ["name", "owner", "length_display", "offset_display", "expires_at", "file"]
+    list_filter = [("file", admin.EmptyFieldListFilter), "expires_at"]
+    search_fields = ["name", "owner__username", "owner__email"]
+    list_select_related = ["owner", "file"]
+    readonly_fields = ["id", "owner", "name", "length", "offset", "created_at", "expires_at", "file",
+                       "patch_lease_until"]
+    fields = readonly_fields
+    actions = ["delete_selected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="size", ordering="length")
+    def length_display(self, upload: ResumableUpload) -> str:
+        return filesizeformat(upload.length)
+
+    @admin.display(description="received", ordering="offset")
+    def offset_display(self, upload: ResumableUpload) -> str:
+        percent = 100 * upload.offset // upload.length if upload.length else 0
+        return f"{filesizeformat(upload.offset)} ({percent}%)"
+
+    def delete_model(self, request, obj):
+        upload_terminate(upload=obj)
+
+    def delete_queryset(self, request, queryset):
+        for upload in queryset:
+            upload_terminate(upload=upload)

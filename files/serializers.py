@@ -60,3 +60,13 @@ class UploadSerializer(serializers.Serializer):
     """The multipart upload body (for the schema; the view reads the stream itself)."""
 
     file = serializers.FileField()
+
+
+class ResumableUploadSerializer(serializers.Serializer):
+    """A resumable upload's progress, and its File once complete."""
+
+    id = serializers.UUIDField(read_only=True)
+    offset = serializers.IntegerField(read_only=True)
+    length = serializers.IntegerField(read_only=True)
+    expires_at = serializers.DateTimeField(read_only=True)
+    file = FileSerializer(read_only=True, allow_null=True)

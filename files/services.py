@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -30,7 +31,7 @@ from .models import File
 from .names import safe_display_name
 from .publishing import enqueue_processing
 from .selectors import file_by_idempotency_key
-from .sniffing import name_claims_other_type, sniff
+from .sniffing import Sniffed, name_claims_other_type, sniff
 from .uploads import StreamedFacts
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,27 @@ def quota_check(*, user, incoming: int) -> None:
         raise QuotaExceeded(used=user.storage_used, limit=limit, size=incoming)
 
 
+def file_check(*, name: str, size: int, head: bytes) -> Sniffed:
+    """The rules every new file passes, however its bytes arrived: not empty, within
+    ``FILES_MAX_UPLOAD_SIZE``, no executable, no script named as something else, a kind
+    in ``FILES_ALLOWED_KINDS``. Returns what sniffing the first bytes found."""
+    if size == 0:
+        raise EmptyFile()
+    if size > settings.FILES_MAX_UPLOAD_SIZE:
+        raise FileTooLarge(limit=settings.FILES_MAX_UPLOAD_SIZE, size=size)
+    sniffed = sniff(head)
+    if sniffed.executable:
+        raise UnsupportedFileType(f"Executable files ({sniffed.content_type}) are not accepted.")
+    if sniffed.script and name_claims_other_type(name, sniffed):
+        raise UnsupportedFileType(f"The file is a script ({sniffed.content_type}) but its name says otherwise.")
+    if sniffed.kind not in settings.FILES_ALLOWED_KINDS:
+        raise UnsupportedFileType(
+            f"Files of kind '{sniffed.kind}' ({sniffed.content_type}) are not accepted; accepted kinds: "
+            f"{', '.join(settings.FILES_ALLOWED_KINDS)}."
+        )
+    return sniffed
+
+
 def file_create(*, owner, upload: UploadedFile | None, facts: StreamedFacts | None,
                 idempotency_key: str | None = None) -> tuple[File, bool]:
     """Store ``upload`` for ``owner`` and enqueue its processing after commit.
@@ -55,21 +77,8 @@ def file_create(*, owner, upload: UploadedFile | None, facts: StreamedFacts | No
     """
     if upload is None or facts is None:
         raise FileRequired()
-    if facts.size == 0:
-        raise EmptyFile()
-    if facts.size > settings.FILES_MAX_UPLOAD_SIZE:
-        raise FileTooLarge(limit=settings.FILES_MAX_UPLOAD_SIZE, size=facts.size)
     name = safe_display_name(upload.name)
-    sniffed = sniff(bytes(facts.head))
-    if sniffed.executable:
-        raise UnsupportedFileType(f"Executable files ({sniffed.content_type}) are not accepted.")
-    if sniffed.script and name_claims_other_type(name, sniffed):
-        raise UnsupportedFileType(f"The file is a script ({sniffed.content_type}) but its name says otherwise.")
-    if sniffed.kind not in settings.FILES_ALLOWED_KINDS:
-        raise UnsupportedFileType(
-            f"Files of kind '{sniffed.kind}' ({sniffed.content_type}) are not accepted; accepted kinds: "
-            f"{', '.join(settings.FILES_ALLOWED_KINDS)}."
-        )
+    sniffed = file_check(name=name, size=facts.size, head=bytes(facts.head))
     quota_check(user=owner, incoming=facts.size)
 
     record = File(owner=owner, name=name, size=facts.size, content_type=sniffed.content_type,
@@ -77,12 +86,10 @@ def file_create(*, owner, upload: UploadedFile | None, facts: StreamedFacts | No
     record.file.save(name, upload, save=False)
     try:
         with transaction.atomic():
-            _reserve_quota(owner_id=owner.pk, size=facts.size)
+            quota_reserve(owner_id=owner.pk, size=facts.size)
             if idempotency_key:
                 _release_expired_key(owner=owner, key=idempotency_key)
-            record.save(force_insert=True)
-            event_record(type=EventType.FILE_CREATED, record=record)
-            transaction.on_commit(lambda: _queued(record))
+            _file_insert(record)
     except IntegrityError:
         record.file.storage.delete(record.file.name)
         earlier = file_by_idempotency_key(owner=owner, key=idempotency_key) if idempotency_key else None
@@ -95,13 +102,46 @@ def file_create(*, owner, upload: UploadedFile | None, facts: StreamedFacts | No
     return record, True
 
 
+def file_create_from_stored(*, owner, file_id, name: str, stored_name: str, facts: StreamedFacts) -> File:
+    """Turn bytes already stored under ``stored_name`` into ``owner``'s File ``file_id``.
+
+    For a completed resumable upload: the same ``file_check`` as ``file_create``,
+    the row inserted and processing published on commit. The caller holds a
+    quota reservation of ``facts.size`` bytes, which becomes the file's usage,
+    and runs this inside its transaction. A refused file raises its error and
+    its stored bytes are removed (releasing the reservation is the caller's).
+    """
+    try:
+        sniffed = file_check(name=name, size=facts.size, head=bytes(facts.head))
+    except BaseException:
+        stored_remove([stored_name])
+        raise
+    record = File(id=file_id, owner=owner, name=name, size=facts.size, content_type=sniffed.content_type,
+                  kind=sniffed.kind, sha256=facts.sha256)
+    record.file.name = stored_name
+    _file_insert(record)
+    return record
+
+
+def _file_insert(record: File) -> None:
+    """Insert the row with its ``file.created`` event (multipart and tus alike), processing after commit."""
+    record.save(force_insert=True)
+    event_record(type=EventType.FILE_CREATED, record=record)
+    transaction.on_commit(lambda: _queued(record))
+
+
+def quota_release(*, owner_id, size: int) -> None:
+    """Give ``size`` reserved or used bytes back to the owner's quota counter."""
+    User.objects.filter(pk=owner_id).update(storage_used=F("storage_used") - size)
+
+
 def _queued(record: File) -> None:
     """After commit: the file is pending (counted) and its processing published."""
     FILE_TRANSITIONS.labels(record.kind, Status.PENDING).inc()
     enqueue_processing(record)
 
 
-def _reserve_quota(*, owner_id, size: int) -> None:
+def quota_reserve(*, owner_id, size: int) -> None:
     """Add ``size`` to the owner's counter in one conditional UPDATE, or raise QuotaExceeded.
 
     The UPDATE locks the row and PostgreSQL re-checks its condition after
@@ -129,9 +169,14 @@ def file_delete(*, record: File) -> None:
     with transaction.atomic():
         deleted, _ = File.objects.filter(pk=record.pk).delete()
         if deleted:
-            User.objects.filter(pk=record.owner_id).update(storage_used=F("storage_used") - record.size)
+            quota_release(owner_id=record.owner_id, size=record.size)
             event_record(type=EventType.FILE_DELETED, record=record)
         transaction.on_commit(lambda: _remove_stored(storage, names))
+
+
+def stored_remove(names: list[str]) -> None:
+    """Remove stored bytes that no row refers to (logged, never raised)."""
+    _remove_stored(default_storage, names)
 
 
 def _remove_stored(storage, names: list[str]) -> None:

@@ -18,6 +18,7 @@ from core import metrics
 from core.storage import STORAGE_ERRORS
 
 from . import processing
+from .resumable.services import uploads_expire
 
 logger = logging.getLogger(__name__)
 
@@ -71,3 +72,9 @@ def process_file(self, file_id: str) -> str:
 def sweep_files() -> dict:
     """Periodic (Celery beat): see ``processing.files_sweep``."""
     return processing.files_sweep()
+
+
+@shared_task
+def expire_uploads() -> int:
+    """Periodic (Celery beat): see ``resumable.services.uploads_expire``."""
+    return uploads_expire()

@@ -28,6 +28,21 @@ class StreamedFacts:
     def sha256(self) -> str:
         return self.digest.hexdigest()
 
+    def update(self, chunk: bytes) -> None:
+        """Account for the next ``chunk`` of the file."""
+        self.digest.update(chunk)
+        self.size += len(chunk)
+        if len(self.head) < HEAD_SIZE:
+            self.head += chunk[: HEAD_SIZE - len(self.head)]
+
+    @classmethod
+    def of_stream(cls, stream, chunk_size: int = 1024 * 1024) -> "StreamedFacts":
+        """The facts of everything ``stream`` yields, read once in ``chunk_size`` pieces."""
+        facts = cls()
+        while chunk := stream.read(chunk_size):
+            facts.update(chunk)
+        return facts
+
 
 class CheckingUploadHandler(FileUploadHandler):
     """Stops the upload at ``max_size`` bytes (over all files of the request)
@@ -48,11 +63,7 @@ class CheckingUploadHandler(FileUploadHandler):
         self.received += len(raw_data)
         if self.received > self.max_size:
             raise FileTooLarge(limit=self.max_size)
-        facts = self._current
-        facts.digest.update(raw_data)
-        facts.size += len(raw_data)
-        if len(facts.head) < HEAD_SIZE:
-            facts.head += raw_data[: HEAD_SIZE - len(facts.head)]
+        self._current.update(raw_data)
         return raw_data
 
     def file_complete(self, file_size):

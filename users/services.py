@@ -9,7 +9,8 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from core.exceptions import ApplicationError
-from files.models import File
+from files.models import File, ResumableUpload
+from files.resumable.services import upload_terminate
 from files.services import file_delete
 
 User = get_user_model()
@@ -63,7 +64,10 @@ def user_activate(*, user: User) -> None:
 
 
 def user_delete(*, user: User) -> None:
-    """Delete ``user`` and their files through ``file_delete``, so the stored bytes go too."""
+    """Delete ``user`` and their files through ``file_delete``, and their unfinished
+    resumable uploads through ``upload_terminate``, so the stored bytes go too."""
+    for upload in ResumableUpload.objects.filter(owner=user):
+        upload_terminate(upload=upload)
     for record in File.objects.filter(owner=user):
         file_delete(record=record)
     user.delete()

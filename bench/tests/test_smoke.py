@@ -36,13 +36,14 @@ def test_benchmark_smoke_run_prints_every_table_and_cleans_up(tmp_path):
     for title in ["Upload throughput", "Large upload", "Processing throughput", "End to end: upload → processed",
                   "Profile of the upload request", "Listing at scale",
                   "Events: upload → file.processed on an open stream", "Events: the API while streams are open",
-                  "Events: webhook deliveries"]:
+                  "Events: webhook deliveries", "Resumable uploads (tus) against one multipart POST"]:
         assert f"### {title}" in out
     # The tables carry measured numbers, not placeholders.
     assert re.search(r"\| 10 KiB \| app \| [\d,.]+ \| [\d,.]+ \| [\d,.]+ \|", out), out
     assert re.search(r"\| app \| 8 MiB \| [\d,.]+ \| [\d,.]+ \|", out), out
     assert re.search(r"\| 50-page PDF \| [\d.]+ MB \| 2 \| [\d,.]+ \| [\d,.]+ \|", out), out
     assert re.search(r"\| idle \| 2 \| [\d,.]+ \|", out), out
+    assert re.search(r"\| s3 \| tus, 2 MiB chunks \| [\d.]+ \| \d+ \| [\d.]+× \| \+[\d.]+ \|", out), out
     # The file's row and its file.created event (issue 15: the event is written in the upload's transaction).
     assert re.search(r"SQL statements per upload: \*\*\d+\*\* \(2 INSERT\)", out), out
     assert re.search(r"\| 200 \(1 user\) \| [\d,]+ \| cursor middle \| [\d,.]+ \|", out), out

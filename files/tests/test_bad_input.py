@@ -148,7 +148,7 @@ def test_a_failure_after_the_bytes_are_stored_removes_them(auth_client, user, me
     def explode(**kwargs):
         raise RuntimeError("database went away mid-upload")
 
-    monkeypatch.setattr(services, "_reserve_quota", explode)
+    monkeypatch.setattr(services, "quota_reserve", explode)
     response = upload(auth_client, samples.random_bytes(5_000), "a.bin")
     assert response.status_code == 500
     assert response.json() == {"code": "server_error", "detail": response.json()["detail"], "errors": {}}
