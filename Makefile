@@ -68,6 +68,9 @@ $(CLIENT_DEPS): clients/package-lock.json clients/package.json
 
 client-deps: $(CLIENT_DEPS)
 
+# A developer's machine: DEBUG on (the settings default to off). `make run DJANGO_DEBUG=false`
+# runs as production would, and then needs DJANGO_SECRET_KEY.
+run: export DJANGO_DEBUG ?= true
 run: $(INSTALLED)
 	@$(BIN)/python manage.py migrate --no-input -v0
 	@$(BIN)/python manage.py collectstatic --no-input -v0

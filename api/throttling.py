@@ -112,3 +112,9 @@ class ScopedRateThrottle(throttling.ScopedRateThrottle, RedisRateThrottle):
 
 class UserRateThrottle(throttling.UserRateThrottle, RedisRateThrottle):
     """DRF's UserRateThrottle (per user, or per IP when anonymous), one Redis round trip."""
+
+
+def client_address(request) -> str:
+    """The client's address as every throttle keys it (DRF's ``get_ident`` under ``NUM_PROXIES``);
+    django-axes logs sign-in attempts under it too (``AXES_CLIENT_IP_CALLABLE``)."""
+    return throttling.BaseThrottle().get_ident(request)

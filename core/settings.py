@@ -8,6 +8,7 @@ missing or default secret key.
 """
 
 import ipaddress
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,16 +30,31 @@ VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 # --- Core -------------------------------------------------------------------
 
 DEV_SECRET_KEY = "django-insecure-dev-only-change-me"  # noqa: S105 - refused when DEBUG is off
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEV_SECRET_KEY)
-if not DEBUG and (
-    SECRET_KEY.startswith("django-insecure-") or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5
-):
-    # The same bar as Django's security.W009 check, but refusing to start.
-    raise ImproperlyConfigured(
-        "DJANGO_SECRET_KEY must be set to a random value of 50+ characters when DJANGO_DEBUG=false "
-        "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))')."
-    )
+# Off unless asked for: `make run` and the development compose file set DJANGO_DEBUG=true.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or DEV_SECRET_KEY
+if env.bool("DJANGO_EPHEMERAL_SECRET_KEY", default=False) and SECRET_KEY == DEV_SECRET_KEY:
+    # Processes that sign nothing (the Celery workers, which parse untrusted files)
+    # are not given the site's key; a random one of their own satisfies Django.
+    SECRET_KEY = secrets.token_urlsafe(50)
+# JWTs are signed with their own key when one is given (rotating it ends every
+# session without touching sessions, CSRF or password-reset tokens).
+JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="") or SECRET_KEY
+
+
+def _refuse_public_key(name: str, value: str) -> None:
+    """The same bar as Django's security.W009 check, but refusing to start: with DEBUG
+    off, a key anyone can read in this repository would let anyone sign tokens."""
+    if value.startswith("django-insecure-") or len(value) < 50 or len(set(value)) < 5:
+        raise ImproperlyConfigured(
+            f"{name} must be set to a random value of 50+ characters when DJANGO_DEBUG=false "
+            "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        )
+
+
+if not DEBUG:
+    _refuse_public_key("DJANGO_SECRET_KEY", SECRET_KEY)
+    _refuse_public_key("JWT_SIGNING_KEY", JWT_SIGNING_KEY)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -54,6 +70,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "corsheaders",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "core",
@@ -78,6 +95,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out admin login into api.lockout's 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "core.urls"
@@ -120,6 +139,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Sign-in lockout (django-axes) --------------------------------------------
+
+# AxesStandaloneBackend refuses a locked-out username before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Per username, whatever addresses the attempts come from (the address throttles are
+# THROTTLE_AUTH's and nginx's job); on auth/token/ and the admin login alike. A callable
+# rather than a list: axes' check W006 asks for ip_address in a list, against lockouts
+# by user agent or cookie that rotate; a username does not rotate, and locking a shared
+# address (an office's NAT) out for everyone behind it is not wanted here.
+AXES_LOCKOUT_PARAMETERS = "users.lockout.lockout_parameters"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(seconds=env.int("LOGIN_LOCKOUT_SECONDS", default=900))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "api.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "api.throttling.client_address"
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -196,8 +235,11 @@ FILES_TUS_EXPIRY = env.int("FILES_TUS_EXPIRY", default=86_400)
 # Processing limits (see the README for why each default).
 FILES_IMAGE_MAX_PIXELS = env.int("FILES_IMAGE_MAX_PIXELS", default=64_000_000)
 FILES_IMAGE_MAX_FRAMES = env.int("FILES_IMAGE_MAX_FRAMES", default=1_000)
+FILES_IMAGE_MAX_DECODE_BYTES = env.int("FILES_IMAGE_MAX_DECODE_BYTES", default=268_435_456)
 FILES_ARCHIVE_MAX_ENTRIES = env.int("FILES_ARCHIVE_MAX_ENTRIES", default=100_000)
 FILES_JSON_MAX_PARSE_SIZE = env.int("FILES_JSON_MAX_PARSE_SIZE", default=20_971_520)
+FILES_JSON_MAX_PARSE_MEMORY = env.int("FILES_JSON_MAX_PARSE_MEMORY", default=67_108_864)
+FILES_CSV_MAX_ROW_CHARS = env.int("FILES_CSV_MAX_ROW_CHARS", default=1_048_576)
 # When set (e.g. "/protected/"), downloads answer with X-Accel-Redirect to
 # this internal nginx location instead of streaming from Python.
 FILES_ACCEL_REDIRECT_PREFIX = env.str("FILES_ACCEL_REDIRECT_PREFIX", default="")
@@ -279,7 +321,7 @@ else:
 # --- REST framework and JWT -------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["users.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -291,6 +333,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "api.pagination.NumberedPagination",
     "EXCEPTION_HANDLER": "api.exception_handlers.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.UserRateThrottle"],
+    # How many proxies in front append to X-Forwarded-For: the client is the address
+    # the last of them saw. 0 (make run): the socket's address, the header is ignored.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_THROTTLE_RATES": {
         "auth": env.str("THROTTLE_AUTH", default="20/min"),
         "upload": env.str("THROTTLE_UPLOAD", default="600/min"),
@@ -306,10 +351,13 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
-    "SIGNING_KEY": SECRET_KEY,
+    "SIGNING_KEY": JWT_SIGNING_KEY,
     "AUTH_HEADER_TYPES": ("Bearer",),
+    "TOKEN_OBTAIN_SERIALIZER": "users.serializers.TokenObtainPairSerializer",
     "TOKEN_REFRESH_SERIALIZER": "users.serializers.TokenRefreshSerializer",
 }
+# Rotating refresh tokens never extends a session past this many seconds after sign-in.
+JWT_SESSION_LIFETIME = env.int("JWT_SESSION_LIFETIME", default=2_592_000)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Upload platform API",

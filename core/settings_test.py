@@ -7,6 +7,14 @@ that prove what production or ``make run`` does start their processes with
 ``core.settings`` itself.
 """
 
+import os
+
+# core.settings starts with DEBUG off unless told otherwise, and then refuses the
+# public development keys. Like `make run`, the test run (and the servers and
+# workers it starts, which inherit this environment) asks for a developer's
+# settings; tests of production set DJANGO_DEBUG=false themselves.
+os.environ.setdefault("DJANGO_DEBUG", "true")
+
 from .settings import *  # noqa: F403
 
 # PBKDF2's default iterations cost a noticeable fraction of a second for every

@@ -6,14 +6,14 @@ start at once, ``presigned_download_url`` for redirects to the bucket,
 ``local_path_available`` for the nginx shortcut, ``storage_check`` for readiness.
 """
 
-import uuid
+import os
+from pathlib import Path
 from typing import IO
 
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
-from django.core.files.base import ContentFile
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
@@ -149,11 +149,19 @@ def presigned_download_url(storage, name: str, *, response_headers: dict[str, st
 
 
 def storage_check(storage) -> None:
-    """Raise unless files can be stored: the bucket answers on S3; a probe file is
-    written and removed on local disk."""
+    """Raise unless files can be stored: the bucket answers on S3; on local disk the
+    media folder exists and this process may create files in it.
+
+    Nothing is written: a probe answered on every call (every few seconds, from
+    anyone who can reach it) must not churn the disk.
+    """
     check_bucket = getattr(storage, "check_bucket", None)
     if check_bucket is not None:
         check_bucket()
         return
-    name = storage.save(f".health/{uuid.uuid4().hex}", ContentFile(b"ok"))
-    storage.delete(name)
+    # The media folder is created with the first upload; until then, its parent must let us.
+    folder = Path(storage.location)
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise OSError(f"{folder} is not a folder this process may create files in")

@@ -15,15 +15,15 @@ role="${1:-web}"
 
 case "$role" in
   web)
-    # The forwarded headers come from nginx on the compose network, whose
-    # address is not known in advance.
+    # Only nginx (its fixed address on the compose network) may set the
+    # forwarded scheme gunicorn believes.
     exec gunicorn core.wsgi \
       --bind "${HOST:-0.0.0.0}:${PORT:-8000}" \
       --workers "${WEB_CONCURRENCY:-2}" \
       --timeout "${GUNICORN_TIMEOUT:-60}" \
       --graceful-timeout 20 \
       --max-requests 1000 --max-requests-jitter 100 \
-      --forwarded-allow-ips "*" \
+      --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
       --worker-tmp-dir /dev/shm \
       --access-logfile - \
       "$@"

@@ -11,5 +11,9 @@ class User(AbstractUser):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     email = models.EmailField("email address", unique=True)
     storage_used = models.BigIntegerField(default=0, help_text="Bytes of stored files, kept by the file services.")
+    tokens_valid_after = models.DateTimeField(
+        null=True, blank=True,
+        help_text="Tokens of sessions begun before this time are refused (set by deactivation and password changes).",
+    )
 
     REQUIRED_FIELDS = ["email"]

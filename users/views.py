@@ -1,12 +1,19 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, permissions, status
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt import views as jwt_views
 
-from . import selectors, services
-from .serializers import LogoutSerializer, MeSerializer, RegisterSerializer
+from api.throttling import ScopedRateThrottle
+
+from . import schema, selectors, services
+from .serializers import (
+    AccountDeleteSerializer,
+    LogoutSerializer,
+    MeSerializer,
+    PasswordChangeSerializer,
+    RegisterSerializer,
+)
 
 
 class AuthThrottleMixin:
@@ -61,8 +68,44 @@ class LogoutView(APIView):
         return Response(status=status.HTTP_205_RESET_CONTENT)
 
 
+# Throttled like sign-in (THROTTLE_AUTH, per user here): a stolen access token
+# must not buy unlimited guesses at the current password.
+class PasswordChangeView(AuthThrottleMixin, APIView):
+    """Change the caller's password; every token issued before stops working."""
+
+    @extend_schema(operation_id="changePassword", tags=["auth"], summary="Change your password",
+                   description="Change the caller's password (the current one confirms it); every token "
+                               "issued before, this one included, stops working: sign in again.",
+                   request=PasswordChangeSerializer, responses={204: None})
+    def post(self, request):
+        serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        services.user_password_change(user=request.user, new_password=serializer.validated_data["new_password"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class MeView(APIView):
-    """The caller's account, quota usage and upload limits."""
+    """The caller's account, quota usage and upload limits; DELETE removes the account."""
+
+    schema = schema.DeleteWithBodySchema()
+
+    def get_throttles(self):
+        # Deleting checks the password: as slow to guess at as sign-in (THROTTLE_AUTH, per user).
+        if self.request.method == "DELETE":
+            self.throttle_scope = AuthThrottleMixin.throttle_scope
+            return [throttle() for throttle in AuthThrottleMixin.throttle_classes]
+        return super().get_throttles()
+
+    @extend_schema(operation_id="deleteMe", tags=["users"], summary="Delete your account",
+                   description="Delete the caller's account, its files and their stored bytes; the "
+                               "password confirms it. App stores require in-app account deletion.",
+                   request=AccountDeleteSerializer, responses={204: None})
+    def delete(self, request):
+        """Delete the account, its files and their stored bytes (the password confirms it)."""
+        serializer = AccountDeleteSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        services.user_delete(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(operation_id="getMe", tags=["users"], summary="Your account",
                    description="The caller's account, quota usage and upload limits.",

@@ -14,6 +14,7 @@ origin can read all of that (CORS), nginx's own 502 included.
 """
 
 import hashlib
+import http.client
 import io
 import json
 import os
@@ -353,6 +354,25 @@ def wait_for_status(client, url: str, statuses=("processed", "failed"), timeout:
     pytest.fail(f"{url} still {body['status']} after {timeout}s")
 
 
+def from_address(source: str, port: int):
+    """A client of nginx on ``127.0.0.1:port`` whose connections come from ``source``:
+    call(method, path, headers, json) -> (status, Location)."""
+
+    def call(method: str, path: str, headers: dict | None = None, body: dict | None = None):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(source, 0))
+        try:
+            payload = json.dumps(body).encode() if body is not None else None
+            connection.request(method, path, body=payload, headers={
+                "Host": HOST, **({"Content-Type": "application/json"} if body is not None else {}), **(headers or {})})
+            response = connection.getresponse()
+            response.read()
+            return response.status, response.getheader("Location")
+        finally:
+            connection.close()
+
+    return call
+
+
 def wait_for(predicate, what: str, timeout: float = 30):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -393,6 +413,13 @@ def test_production_compose_serves_uploads_through_nginx_with_a_worker_per_queue
     assert (ready.status_code, ready.json()) == (200, {"database": "ok", "broker": "ok", "storage": "ok"})
     plain = requests.get(f"{base}/api/v1/users/me/", headers={"Host": HOST}, allow_redirects=False, timeout=10)
     assert (plain.status_code, plain.headers["Location"]) == (301, f"https://{HOST}/api/v1/users/me/")
+
+    # From an address nginx does not trust (127.0.0.2: loopback, but not its own), the
+    # forwarded headers are the client's word: ignored (issue 13, findings 1 and 7).
+    outsider = from_address("127.0.0.2", stack.addresses["nginx"][1])
+    assert outsider("GET", "/health/ready/")[0] == 404
+    forged_https = outsider("GET", "/api/v1/users/me/", {"X-Forwarded-Proto": "https"})
+    assert forged_https[:2] == (301, f"https://{HOST}/api/v1/users/me/")
 
     credentials = {"username": "smoke", "email": "smoke@example.com", "password": "a long smoke passphrase"}
     registered = client.post(f"{base}/api/v1/auth/register/", json=credentials, timeout=10)
@@ -500,6 +527,17 @@ def test_production_compose_serves_uploads_through_nginx_with_a_worker_per_queue
 
     # Resumable (tus) uploads through nginx: in chunks, and resumed after a connection cut mid-chunk.
     tus_chunked_and_resumed(client, base)
+
+    # nginx replaces X-Forwarded-For with the address it saw (NUM_PROXIES=1): wrong
+    # passwords, each with another forged header, still meet the login throttle
+    # (THROTTLE_AUTH, 20/min per address). Other usernames each time: not the lockout.
+    client.headers.pop("Authorization")
+    logins = [client.post(f"{base}/api/v1/auth/token/", json={"username": f"ghost{i}", "password": "wrong"},
+                          headers={"X-Forwarded-For": f"203.0.113.{i}"}, timeout=10) for i in range(21)]
+    statuses = [login.status_code for login in logins]
+    assert 429 in statuses, statuses
+    assert set(statuses[: statuses.index(429)]) == {401}
+    assert logins[-1].json()["code"] == "throttled" and int(logins[-1].headers["Retry-After"]) > 0
 
 
 def tus_chunked_and_resumed(client: requests.Session, base: str) -> None:

@@ -41,3 +41,14 @@ def test_ready_answers_within_seconds_when_the_s3_endpoint_is_down(s3_server, se
     assert response.status_code == 503
     assert response.json()["errors"]["storage"] == ["unavailable"]
     assert time.monotonic() - started < 5
+
+
+def test_ready_on_local_disk_writes_nothing(settings, client, media_root):
+    """Finding 7: a probe answered every few seconds must not create (and delete) a file each time."""
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+    before = media_root.stat().st_mtime_ns
+    for _ in range(3):
+        assert client.get(READY).status_code == 200
+    assert media_root.stat().st_mtime_ns == before
+    assert sorted(p.name for p in media_root.iterdir()) == [".tmp"]
+

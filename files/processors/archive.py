@@ -1,5 +1,6 @@
 """ZIP archives: listed from the central directory, never extracted."""
 
+import struct
 import zipfile
 
 from django.conf import settings
@@ -35,6 +36,20 @@ def process(source: Source) -> dict:
                 "warnings": [f"The archive declares {declared_entries} entries; only archives of up to "
                              f"{max_entries} entries are listed."],
             }
+        # zipfile reads every record the central directory holds, whatever the end
+        # record declares; its size bounds how many there can be, and when that
+        # bound is over the limit the records are counted (not loaded) first.
+        if end_record[zipfile._ECD_SIZE] // zipfile.sizeCentralDir > max_entries and (
+            _count_records(stream, end_record, stop_after=max_entries) > max_entries
+        ):
+            return {
+                "entries": None,
+                "uncompressed_size": None,
+                "compression_ratio": None,
+                "warnings": [f"The archive's central directory holds more than {max_entries} entries (it "
+                             f"declares {declared_entries}); only archives of up to {max_entries} entries "
+                             "are listed."],
+            }
         stream.seek(0)
         try:
             with zipfile.ZipFile(stream) as archive:
@@ -50,3 +65,25 @@ def process(source: Source) -> dict:
         result["warnings"] = [f"Compression ratio above {SUSPICIOUS_RATIO:g}: the archive may be a zip bomb; "
                               "it was listed, not extracted."]
     return result
+
+
+def _count_records(stream, end_record, *, stop_after: int) -> int:
+    """How many records the central directory holds (up to ``stop_after + 1``),
+    reading their fixed-size headers only, where zipfile would find them."""
+    size = end_record[zipfile._ECD_SIZE]
+    start = end_record[zipfile._ECD_LOCATION] - size
+    if end_record[zipfile._ECD_SIGNATURE] == zipfile.stringEndArchive64:
+        start -= zipfile.sizeEndCentDir64 + zipfile.sizeEndCentDir64Locator
+    stream.seek(max(start, 0))
+    count = consumed = 0
+    while consumed < size and count <= stop_after:
+        header = stream.read(zipfile.sizeCentralDir)
+        if len(header) < zipfile.sizeCentralDir or header[:4] != zipfile.stringCentralDir:
+            break
+        fields = struct.unpack(zipfile.structCentralDir, header)
+        skip = (fields[zipfile._CD_FILENAME_LENGTH] + fields[zipfile._CD_EXTRA_FIELD_LENGTH]
+                + fields[zipfile._CD_COMMENT_LENGTH])
+        stream.seek(skip, 1)
+        consumed += zipfile.sizeCentralDir + skip
+        count += 1
+    return count

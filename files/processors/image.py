@@ -84,17 +84,40 @@ def _count_frames(image: Image.Image, max_frames: int, max_pixels: int) -> int:
         raise ProcessingError(f"The animation is corrupt at frame {frames + 1}: {exc}.") from exc
 
 
+def decode_bytes(image: Image.Image) -> int:
+    """What decoding ``image`` and shrinking it to a thumbnail holds at once, from its header.
+
+    Pillow stores 1-bit, L and P pixels in 1 byte, 16-bit ones in 2, every other
+    mode in 4; resizing an image with alpha first converts it whole to
+    premultiplied alpha: a second full copy.
+    """
+    width, height = image.size
+    mode = image.mode
+    per_pixel = 1 if mode in ("1", "L", "P") else 2 if mode.startswith("I;16") else 4
+    copies = 2 if mode in ("LA", "RGBA", "PA") else 1
+    return width * height * per_pixel * copies
+
+
 def _thumbnail(image: Image.Image) -> tuple[bytes, tuple[int, int]]:
     """A WebP of at most 256×256, EXIF orientation applied, no metadata kept.
 
     Returns the thumbnail and the image's size as displayed (after orientation).
+    Refuses, before decoding, an image whose decoding would hold more than
+    ``FILES_IMAGE_MAX_DECODE_BYTES``; otherwise holds one decoded copy (two with
+    alpha) and small ones: orientation is applied to the thumbnail, not the image.
     """
-    orientation = image.getexif().get(ExifTags.Orientation, 1)
-    displayed = image.size if orientation < 5 else image.size[::-1]
+    size = image.size
     # JPEG can decode at 1/2, 1/4 or 1/8 scale: far cheaper for big photos.
     image.draft("RGB", (THUMBNAIL_SIZE[0] * 2, THUMBNAIL_SIZE[1] * 2))
+    needed, limit = decode_bytes(image), settings.FILES_IMAGE_MAX_DECODE_BYTES
+    if needed > limit:
+        raise ProcessingError(f"Decoding this {image.mode} image would take {needed / 2**20:,.0f} MiB of memory; "
+                              f"the limit is {limit / 2**20:,.0f} MiB.")
+    # Only now: a PNG's EXIF may follow its pixels, so reading it decodes them.
+    orientation = image.getexif().get(ExifTags.Orientation, 1)
+    displayed = size if orientation < 5 else size[::-1]
+    image.thumbnail(THUMBNAIL_SIZE, Image.Resampling.LANCZOS, reducing_gap=2.0)
     frame = ImageOps.exif_transpose(image)
-    frame.thumbnail(THUMBNAIL_SIZE, Image.Resampling.LANCZOS, reducing_gap=2.0)
     if frame.mode not in ("RGB", "RGBA"):
         frame = frame.convert("RGBA" if "A" in frame.getbands() or "transparency" in frame.info else "RGB")
     out = io.BytesIO()

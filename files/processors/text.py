@@ -26,6 +26,8 @@ PREVIEW_CHARS = 500
 CHUNK_SIZE = 1024 * 1024
 DETECT_BYTES = 64 * 1024
 CSV_HEADER_MAX_COLUMNS = 100
+# Bytes json.loads holds per container, member or element, at most (measured on CPython 3.11).
+JSON_BYTES_PER_VALUE = 80
 
 
 def handles(content_type: str) -> bool:
@@ -110,12 +112,46 @@ def _text_stream(stream, encoding: str):
     return io.TextIOWrapper(io.BufferedReader(_Unclosable(stream)), encoding=encoding, errors="replace", newline="")
 
 
+class _RowTooLong(csv.Error):
+    pass
+
+
+class _BoundedRows:
+    """The text's lines for ``csv.reader``, refusing to feed it more than ``limit``
+    characters for one row: the reader holds a whole row (a list of every cell) at
+    once, so a row of 4 million commas would otherwise cost hundreds of MB.
+
+    The reader pulls lines only as it needs them, so ``row_done`` (called for each
+    row it yields) resets the count exactly at row boundaries.
+    """
+
+    def __init__(self, text, limit: int):
+        self._text, self._limit, self._pending = text, limit, 0
+
+    def row_done(self) -> None:
+        self._pending = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = self._text.readline(self._limit - self._pending + 1)
+        if not line:
+            raise StopIteration
+        self._pending += len(line)
+        if self._pending > self._limit:
+            raise _RowTooLong(f"a row longer than {self._limit} characters; rows after it were not counted")
+        return line
+
+
 def _csv_stats(stream, encoding: str) -> dict:
     rows = 0
     header: list[str] = []
     text = _text_stream(stream, encoding)
+    lines = _BoundedRows(text, settings.FILES_CSV_MAX_ROW_CHARS)
     try:
-        for row in csv.reader(text):
+        for row in csv.reader(lines):
+            lines.row_done()
             if rows == 0:
                 header = [cell[:200] for cell in row[:CSV_HEADER_MAX_COLUMNS]]
                 columns = len(row)
@@ -127,21 +163,37 @@ def _csv_stats(stream, encoding: str) -> dict:
     return {"rows": rows, "columns": columns if rows else 0, "header": header}
 
 
+def json_parse_bytes(raw: bytes) -> int:
+    """An upper estimate of what ``json.loads`` holds for ``raw``: the bytes and their
+    decoded text, and for every container, member and element a Python object
+    (an empty dict alone is 64 bytes for the 3 of ``{},``)."""
+    structural = raw.count(b"{") + raw.count(b"[") + raw.count(b",") + raw.count(b":")
+    return 3 * len(raw) + JSON_BYTES_PER_VALUE * structural
+
+
 def _json_stats(stream, encoding: str, size: int) -> dict:
     if size > settings.FILES_JSON_MAX_PARSE_SIZE:
-        text = _text_stream(stream, encoding)
-        head = text.read(4096).lstrip("\ufeff \t\r\n")
-        text.detach()
-        first = head[:1]
-        guessed = {"{": "object", "[": "array", '"': "string"}.get(first)
-        return {"valid": None, "top_level_type": guessed,
-                "note": f"Larger than {settings.FILES_JSON_MAX_PARSE_SIZE} bytes: validity not checked."}
+        return _json_unchecked(stream, encoding, f"Larger than {settings.FILES_JSON_MAX_PARSE_SIZE} bytes")
     raw = stream.read()
+    needed, limit = json_parse_bytes(raw), settings.FILES_JSON_MAX_PARSE_MEMORY
+    if needed > limit:
+        del raw
+        stream.seek(0)
+        return _json_unchecked(stream, encoding, f"Parsing it would take about {needed // 2**20} MiB "
+                                                 f"(the limit is {limit // 2**20} MiB)")
     try:
         value = json.loads(raw.decode(encoding))
     except (ValueError, UnicodeDecodeError, RecursionError):
         return {"valid": False, "top_level_type": None}
     return {"valid": True, "top_level_type": _json_type(value)}
+
+
+def _json_unchecked(stream, encoding: str, why: str) -> dict:
+    text = _text_stream(stream, encoding)
+    head = text.read(4096).lstrip("\ufeff \t\r\n")
+    text.detach()
+    guessed = {"{": "object", "[": "array", '"': "string"}.get(head[:1])
+    return {"valid": None, "top_level_type": guessed, "note": f"{why}: validity not checked."}
 
 
 def _json_type(value) -> str:

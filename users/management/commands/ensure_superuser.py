@@ -1,7 +1,9 @@
 import os
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
@@ -18,5 +20,10 @@ class Command(BaseCommand):
         if User.objects.filter(username=username).exists():
             self.stdout.write(f"Superuser {username!r} already exists.")
             return
+        # The account that reads every tenant's files gets at least the bar every user meets.
+        try:
+            validate_password(password, user=User(username=username, email=email))
+        except ValidationError as exc:
+            raise CommandError(f"DJANGO_SUPERUSER_PASSWORD is refused: {' '.join(exc.messages)}") from exc
         User.objects.create_superuser(username=username, email=email, password=password)
         self.stdout.write(f"Superuser {username!r} created.")
