@@ -24,7 +24,7 @@ from scripts.check_services import reachable
 
 from .stack import BASE_DIR, Stack
 
-SUITES = ["upload", "large", "listing", "processing", "e2e", "profile", "tus"]
+SUITES = ["upload", "large", "listing", "processing", "e2e", "events", "profile", "tus"]
 README = BASE_DIR / "bench" / "README.md"
 RESULTS_START = "<!-- results:start -->"
 RESULTS_END = "<!-- results:end -->"
@@ -136,7 +136,7 @@ def main(argv=None) -> int:
     sizes = [int(s) for s in args.sizes.split(",") if s]
     stack = Stack(database_name=args.database_name, redis_db=args.redis_db, postgres_url=args.postgres_url,
                   redis_url=args.redis_url, web_workers=args.web_workers,
-                  worker_queues=["images", "documents", "media", "default"], keep_dir=args.keep_dir)
+                  worker_queues=["images", "documents", "media", "default", "webhooks"], keep_dir=args.keep_dir)
 
     def interrupted(signum, frame):
         raise SystemExit(128 + signum)
@@ -153,7 +153,7 @@ def main(argv=None) -> int:
         from django.core.management import call_command
 
         call_command("migrate", interactive=False, verbosity=0)
-        from . import e2e, listing, processing, profiling, uploads
+        from . import e2e, events, listing, processing, profiling, uploads
 
         users, tokens = _clients(args.clients)
         tokens_file = stack.dir / "tokens.txt"
@@ -200,6 +200,14 @@ def main(argv=None) -> int:
             emit("End to end: upload → processed", e2e.end_to_end(
                 stack, web, tokens[0], str(tokens_file), probes=args.probes, load_seconds=args.load_seconds,
                 clients=args.clients))
+        if "events" in args.suites:
+            stream_server = stack.start_events()
+            emit("Events: upload → file.processed on an open stream", events.stream_latency(
+                stack, web, stream_server, tokens[0], str(tokens_file), probes=args.probes,
+                load_seconds=args.load_seconds, clients=args.clients))
+            emit("Events: the API while streams are open", events.api_with_streams(
+                web, stream_server, tokens, streams=10 if args.smoke else 200, samples=5 if args.smoke else 50))
+            emit("Events: webhook deliveries", events.webhook_rate(users[0], deliveries=10 if args.smoke else 300))
         if "profile" in args.suites:
             emit("Profile of the upload request", profiling.profile_upload(stack, users[0],
                                                                          uploads=args.profile_uploads))

@@ -77,6 +77,8 @@ class Stack:
             "THROTTLE_USER": "10000000/min",
             "JWT_ACCESS_LIFETIME": "7200",
             "LOG_LEVEL": "WARNING",
+            # The benchmark's webhook receiver listens on loopback.
+            "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES": "true",
             "PYTHONUNBUFFERED": "1",
         }
         env.update(extra)
@@ -133,6 +135,17 @@ class Stack:
             self.env(DJANGO_SETTINGS_MODULE=settings_module),
             cwd=source_dir,
         )
+        web = Web(process, port, self.log_path(process.bench_name))
+        web.wait_ready()
+        return web
+
+    def start_events(self) -> "Web":
+        """uvicorn serving ``core.asgi`` (the production ``events`` service; also ``make run``'s server)."""
+        port = free_port()
+        process = self._spawn(f"events-{port}", [
+            str(BIN_DIR / "uvicorn"), "core.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+            "--workers", "1", "--log-level", "warning", "--no-access-log", "--timeout-graceful-shutdown", "2",
+        ], self.env())
         web = Web(process, port, self.log_path(process.bench_name))
         web.wait_ready()
         return web

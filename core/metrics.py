@@ -12,15 +12,15 @@ when gunicorn or Celery replaces a process.
 Served at ``/metrics`` by the web server (``api.middleware``), and by each
 Celery worker's main process on ``CELERY_METRICS_PORT`` (``core.celery``).
 
-Metrics whose code is built by other features (define here, increment there):
+Metrics other features report (defined here, counted there):
 
 - ``WEBHOOK_DELIVERIES`` (``uploads_webhook_deliveries_total{result}``):
   increment once per delivery attempt with ``result`` ``success`` or
   ``failure`` (timeouts and refused connections are failures).
 - ``TUS_UPLOADS_IN_PROGRESS`` (``uploads_tus_uploads_in_progress``): unfinished
-  resumable uploads, to be counted from the database at scrape time in
+  resumable uploads, counted from the database at scrape time in
   ``DatabaseCollector.collect`` (a gauge kept in a process would be lost
-  whenever gunicorn replaces a worker). The dashboard already shows it.
+  whenever gunicorn replaces a worker).
 """
 
 import functools
@@ -103,9 +103,10 @@ class DatabaseCollector:
     def collect(self) -> Iterable:
         from django.db import DatabaseError
         from django.db.models import Count, Min
+        from django.utils import timezone
 
         from files.enums import Status
-        from files.models import File
+        from files.models import File, ResumableUpload
         from files.publishing import file_queues, queue_for_kind
 
         depth = GaugeMetricFamily("uploads_queue_depth", "Files pending processing, by queue.", labels=["queue"])
@@ -113,11 +114,14 @@ class DatabaseCollector:
                                 "Seconds the oldest pending file of the queue has waited (0 when none).",
                                 labels=["queue"])
         busy = GaugeMetricFamily("uploads_files_processing", "Files being processed now, by queue.", labels=["queue"])
+        tus = GaugeMetricFamily(TUS_UPLOADS_IN_PROGRESS, "Resumable (tus) uploads neither complete nor expired.")
         queues = {queue: {"pending": 0, "oldest": None, "processing": 0} for queue in file_queues()}
         try:
             rows = list(File.objects.filter(status__in=[Status.PENDING, Status.PROCESSING]).order_by()
                         .values("status", "kind").annotate(count=Count("pk"), oldest=Min("status_changed_at"))
                         .values_list("status", "kind", "count", "oldest"))
+            # A range scan of the expiry index: only unfinished uploads have a future expiry.
+            tus.add_metric([], ResumableUpload.objects.filter(file__isnull=True, expires_at__gt=timezone.now()).count())
         except DatabaseError:
             # The process's own metrics still answer while the database is down (when they matter most).
             logger.warning("Cannot read the queue gauges from the database", exc_info=True)
@@ -135,7 +139,7 @@ class DatabaseCollector:
             depth.add_metric([name], values["pending"])
             age.add_metric([name], max(0.0, now - values["oldest"].timestamp()) if values["oldest"] else 0.0)
             busy.add_metric([name], values["processing"])
-        return [depth, age, busy]
+        return [depth, age, busy, tus]
 
 
 def _multiprocess_dir() -> str | None:

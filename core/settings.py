@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "core",
     "users",
     "files",
+    "events",
+    "webhooks",
     "api",
 ]
 
@@ -250,6 +252,15 @@ FILES_ACCEL_REDIRECT_PREFIX = env.str("FILES_ACCEL_REDIRECT_PREFIX", default="")
 # Seconds a File's signed download_url / thumbnail_url stays valid (files.signing).
 FILES_SIGNED_URL_TTL = env.int("FILES_SIGNED_URL_TTL", default=3600)
 
+# --- Events ------------------------------------------------------------------
+
+EVENTS_RETENTION = env.int("EVENTS_RETENTION", default=604_800)
+# Webhook URLs on loopback/private/link-local addresses are refused unless this is on (development only).
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=False)
+# An endpoint whose deliveries have all failed for this many seconds is deactivated.
+WEBHOOKS_DISABLE_AFTER = env.int("WEBHOOKS_DISABLE_AFTER", default=432_000)
+WEBHOOKS_QUEUE = env.str("WEBHOOKS_QUEUE", default="webhooks")
+
 # --- Celery -----------------------------------------------------------------
 
 BROKER_DIR = VAR_DIR / "broker"
@@ -279,7 +290,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = FILES_DEFAULT_QUEUE
 CELERY_TASK_QUEUES = [
     Queue(name, routing_key=name)
-    for name in dict.fromkeys([FILES_DEFAULT_QUEUE, *FILES_QUEUE_BY_KIND.values()])
+    for name in dict.fromkeys([FILES_DEFAULT_QUEUE, *FILES_QUEUE_BY_KIND.values(), WEBHOOKS_QUEUE])
 ]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -298,6 +309,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "files.tasks.expire_uploads",
         "schedule": env.int("FILES_SWEEP_INTERVAL", default=60),
     },
+}
+CELERY_BEAT_SCHEDULE["sweep-events"] = {
+    "task": "events.tasks.sweep_events",
+    "schedule": env.int("EVENTS_SWEEP_INTERVAL", default=3600),
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -361,7 +376,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True},
-    "ENUM_NAME_OVERRIDES": {"FileStatusEnum": "files.enums.Status", "FileKindEnum": "files.enums.Kind"},
+    "ENUM_NAME_OVERRIDES": {"FileStatusEnum": "files.enums.Status", "FileKindEnum": "files.enums.Kind",
+                            "EventTypeEnum": "events.enums.EventType"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_error_responses",
@@ -369,6 +385,7 @@ SPECTACULAR_SETTINGS = {
         "api.schema.shared_parameter_enums",
         "api.schema.add_request_id_header",
     ],
+    "PREPROCESSING_HOOKS": ["events.schema.add_stream_endpoint"],
 }
 
 # --- CORS and security ------------------------------------------------------

@@ -1,6 +1,8 @@
 #!/bin/sh
 # One image, several roles: the first argument picks what this container runs.
 #   web              gunicorn on $HOST:$PORT (0.0.0.0:8000 by default)
+#   events           uvicorn (ASGI) on $HOST:$PORT for the event stream (nginx routes
+#                    /api/v1/events/stream/ here); an open stream holds no gunicorn worker
 #   worker [ARGS]    a Celery worker; ARGS go to `celery worker` (e.g. -Q images)
 #   beat             Celery beat (the periodic sweeper)
 #   release          migrate, collectstatic, create the DJANGO_SUPERUSER_* account:
@@ -24,6 +26,15 @@ case "$role" in
       --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
       --worker-tmp-dir /dev/shm \
       --access-logfile - \
+      "$@"
+    ;;
+  events)
+    exec uvicorn core.asgi:application \
+      --host "${HOST:-0.0.0.0}" --port "${PORT:-8001}" \
+      --workers "${EVENTS_CONCURRENCY:-1}" \
+      --proxy-headers --forwarded-allow-ips "*" \
+      --timeout-graceful-shutdown 10 \
+      --no-server-header \
       "$@"
     ;;
   worker)

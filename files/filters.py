@@ -62,6 +62,7 @@ class FileFilter(filters.FilterSet):
     processed = StrictBooleanFilter()
     content_type = filters.CharFilter()
     sha256 = filters.CharFilter()
+    changed_after = UTCDateTimeFilter(field_name="status_changed_at", lookup_expr="gt")
     uploaded_after = UTCDateTimeFilter(field_name="uploaded_at", lookup_expr="gte")
     uploaded_before = UTCDateTimeFilter(field_name="uploaded_at", lookup_expr="lt")
     size_min = filters.NumberFilter(field_name="size", lookup_expr="gte", min_value=0)

@@ -55,6 +55,8 @@ class File(models.Model):
             models.Index(fields=["owner", "kind", "-uploaded_at", "-id"], name="file_owner_kind"),
             models.Index(fields=["owner", "sha256"], name="file_owner_sha256"),
             models.Index(fields=["status", "status_changed_at"], name="file_status_changed"),
+            # changed_after + ordering=status_changed_at (delta sync): a range scan of one owner's rows.
+            models.Index(fields=["owner", "status_changed_at", "id"], name="file_owner_changed"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["owner", "idempotency_key"], name="file_owner_idempotency_key"),

@@ -12,10 +12,13 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from core.metrics import FILE_TRANSITIONS
+from events.enums import EventType
+from events.services import event_record
 
 from .enums import Status
 from .models import File
@@ -116,15 +119,22 @@ def file_release(*, file_id, task_id: str) -> None:
 
 
 def _finish(record: File, task_id: str, status: Status, *, result=None, error=None, thumbnail="") -> bool:
+    """The conditional UPDATE that ends a claim, and its event only when it matched (so once per file)."""
     now = timezone.now()
-    finished = File.objects.filter(pk=record.pk, status=Status.PROCESSING, claimed_by=task_id).update(
-        **File.status_fields(status, now=now, processed_at=now if status == Status.PROCESSED else None,
-                             result=result, error=error, thumbnail=thumbnail, claimed_by=""),
-    )
+    fields = File.status_fields(status, now=now, processed_at=now if status == Status.PROCESSED else None,
+                                result=result, error=error, thumbnail=thumbnail, claimed_by="")
+    with transaction.atomic():
+        finished = File.objects.filter(pk=record.pk, status=Status.PROCESSING, claimed_by=task_id).update(**fields)
+        if finished:
+            for name, value in fields.items():
+                setattr(record, name, value)
+            event_record(type=_FINISH_EVENTS[status], record=record)
     if finished:
-        record.status = status
         FILE_TRANSITIONS.labels(record.kind, status).inc()
     return bool(finished)
+
+
+_FINISH_EVENTS = {Status.PROCESSED: EventType.FILE_PROCESSED, Status.FAILED: EventType.FILE_FAILED}
 
 
 def _store_thumbnail(record: File, content: bytes) -> str:
@@ -152,17 +162,13 @@ def files_sweep() -> dict:
         requeued += enqueue_processing(record)
 
     stuck = File.objects.filter(status=Status.PROCESSING, status_changed_at__lt=stale_before())
-    exhausted = stuck.filter(attempts__gte=settings.FILES_MAX_PROCESSING_ATTEMPTS)
-    failed_kinds = list(exhausted.values_list("kind", flat=True))
-    failed = exhausted.update(
-        **File.status_fields(Status.FAILED, now=now, claimed_by="",
-                             error="Processing did not finish in time; reprocess the file to try again."),
-    )
+    failed = 0
+    for record in stuck.filter(attempts__gte=settings.FILES_MAX_PROCESSING_ATTEMPTS):
+        # One row at a time so that each failure commits with its file.failed event (and is counted there).
+        failed += _finish(record, record.claimed_by, Status.FAILED,
+                          error="Processing did not finish in time; reprocess the file to try again.")
     retry = list(stuck.only("id", "kind", "owner"))
     stuck.update(**File.status_fields(Status.PENDING, now=now, claimed_by=""))
-    # Counted from the rows read just before (a concurrent change could make these off by one).
-    for kind in failed_kinds[:failed]:
-        FILE_TRANSITIONS.labels(kind, Status.FAILED).inc()
     for record in retry:
         FILE_TRANSITIONS.labels(record.kind, Status.PENDING).inc()
         requeued += enqueue_processing(record)

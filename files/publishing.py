@@ -27,8 +27,8 @@ def queue_for_kind(kind: Kind | str) -> str:
 
 
 def file_queues() -> list[str]:
-    """Every queue files are routed to, default first (what ``-Q`` takes for one worker of all)."""
-    return [queue.name for queue in settings.CELERY_TASK_QUEUES]
+    """Every queue files are routed to, default first (not the webhooks queue: no file goes there)."""
+    return list(dict.fromkeys([settings.FILES_DEFAULT_QUEUE, *settings.FILES_QUEUE_BY_KIND.values()]))
 
 
 def enqueue_processing(record) -> bool:

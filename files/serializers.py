@@ -24,7 +24,8 @@ class FileSerializer(serializers.ModelSerializer):
     class Meta:
         model = File
         fields = ["id", "name", "file", "size", "content_type", "kind", "sha256", "status", "processed",
-                  "uploaded_at", "processed_at", "download_url", "thumbnail_url", "error", "blocked", "result"]
+                  "uploaded_at", "processed_at", "status_changed_at", "download_url", "thumbnail_url", "error",
+                  "blocked", "result"]
         read_only_fields = fields
 
     @property

@@ -1,5 +1,8 @@
 """Writes on files: create, delete, reprocess, block.
 
+Each state change a client can be told about appends its event
+(``events.services.event_record``) in the same transaction.
+
 The row, the stored bytes and the owner's quota counter move together: a
 failure after the bytes reached storage removes them, and the quota counter
 changes in the same transaction as the row.
@@ -19,6 +22,8 @@ from django.utils import timezone
 from core.exceptions import Conflict
 from core.metrics import FILE_TRANSITIONS
 from core.storage import STORAGE_ERRORS
+from events.enums import EventType
+from events.services import event_record
 
 from .enums import Status
 from .errors import EmptyFile, FileRequired, FileTooLarge, QuotaExceeded, UnsupportedFileType
@@ -119,7 +124,9 @@ def file_create_from_stored(*, owner, file_id, name: str, stored_name: str, fact
 
 
 def _file_insert(record: File) -> None:
+    """Insert the row with its ``file.created`` event (multipart and tus alike), processing after commit."""
     record.save(force_insert=True)
+    event_record(type=EventType.FILE_CREATED, record=record)
     transaction.on_commit(lambda: _queued(record))
 
 
@@ -163,6 +170,7 @@ def file_delete(*, record: File) -> None:
         deleted, _ = File.objects.filter(pk=record.pk).delete()
         if deleted:
             quota_release(owner_id=record.owner_id, size=record.size)
+            event_record(type=EventType.FILE_DELETED, record=record)
         transaction.on_commit(lambda: _remove_stored(storage, names))
 
 
@@ -198,6 +206,13 @@ def file_reprocess(*, record: File) -> File:
 
 
 def file_set_blocked(*, record: File, blocked: bool) -> None:
-    """Block or unblock a file (moderation); a blocked file cannot be downloaded."""
-    File.objects.filter(pk=record.pk).update(blocked=blocked)
-    record.blocked = blocked
+    """Block or unblock a file (moderation); a blocked file cannot be downloaded.
+
+    Only an actual change is recorded (``file.blocked`` / ``file.unblocked``):
+    blocking a blocked file changes nothing and tells nobody.
+    """
+    with transaction.atomic():
+        changed = File.objects.filter(pk=record.pk, blocked=not blocked).update(blocked=blocked)
+        record.blocked = blocked
+        if changed:
+            event_record(type=EventType.FILE_BLOCKED if blocked else EventType.FILE_UNBLOCKED, record=record)

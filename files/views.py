@@ -161,7 +161,7 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
     filterset_class = FileFilter
     search_fields = ["name"]
     filter_backends = [DjangoFilterBackend, SearchFilter, StableOrderingFilter]
-    ordering_fields = ["uploaded_at", "size", "name", "processed_at"]
+    ordering_fields = ["uploaded_at", "size", "name", "processed_at", "status_changed_at"]
     ordering = ["-uploaded_at", "-id"]
     throttle_classes = [UserRateThrottle]
 

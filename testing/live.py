@@ -84,3 +84,24 @@ def gunicorn_server(*, var_dir: Path, media_root: Path, env: dict | None = None,
         yield server
     finally:
         stop_process(process)
+
+
+@contextlib.contextmanager
+def uvicorn_server(*, var_dir: Path, media_root: Path, env: dict | None = None, workers: int = 1,
+                   threads: int = 8):
+    """Serve ``core.asgi`` with uvicorn as ``make run`` does (event stream on the event loop, the rest
+    on ``threads`` WSGI threads) on a free port until the block ends; the process is always stopped."""
+    port = free_port()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    server = LiveServer(f"http://127.0.0.1:{port}", var_dir / "uvicorn.log")
+    uvicorn = Path(sys.executable).parent / "uvicorn"
+    command = [str(uvicorn), "core.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(workers), "--timeout-graceful-shutdown", "3", "--no-access-log"]
+    process = start_process(command, log=server.log, cwd=settings.BASE_DIR,
+                            env={**process_env(var_dir=var_dir, media_root=media_root),
+                                 "WEB_THREADS": str(threads), **(env or {})})
+    try:
+        wait_for_http(process, f"{server.url}/health/live/", server.log_tail, "uvicorn")
+        yield server
+    finally:
+        stop_process(process)

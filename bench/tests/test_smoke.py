@@ -35,7 +35,8 @@ def test_benchmark_smoke_run_prints_every_table_and_cleans_up(tmp_path):
     assert done.returncode == 0, (out[-3000:], done.stderr[-5000:])
     for title in ["Upload throughput", "Large upload", "Processing throughput", "End to end: upload → processed",
                   "Profile of the upload request", "Listing at scale",
-                  "Resumable uploads (tus) against one multipart POST"]:
+                  "Events: upload → file.processed on an open stream", "Events: the API while streams are open",
+                  "Events: webhook deliveries", "Resumable uploads (tus) against one multipart POST"]:
         assert f"### {title}" in out
     # The tables carry measured numbers, not placeholders.
     assert re.search(r"\| 10 KiB \| app \| [\d,.]+ \| [\d,.]+ \| [\d,.]+ \|", out), out
@@ -43,7 +44,8 @@ def test_benchmark_smoke_run_prints_every_table_and_cleans_up(tmp_path):
     assert re.search(r"\| 50-page PDF \| [\d.]+ MB \| 2 \| [\d,.]+ \| [\d,.]+ \|", out), out
     assert re.search(r"\| idle \| 2 \| [\d,.]+ \|", out), out
     assert re.search(r"\| s3 \| tus, 2 MiB chunks \| [\d.]+ \| \d+ \| [\d.]+× \| \+[\d.]+ \|", out), out
-    assert re.search(r"SQL statements per upload: \*\*\d+\*\* \(1 INSERT\)", out), out
+    # The file's row and its file.created event (issue 15: the event is written in the upload's transaction).
+    assert re.search(r"SQL statements per upload: \*\*\d+\*\* \(2 INSERT\)", out), out
     assert re.search(r"\| 200 \(1 user\) \| [\d,]+ \| cursor middle \| [\d,.]+ \|", out), out
     assert "Index Scan" in out or "Index Only Scan" in out or "Seq Scan" in out  # EXPLAIN ANALYZE printed
     # Nothing left behind: the database is dropped and no process of the run survives.

@@ -8,7 +8,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("core", "api", "users", "files")
+PACKAGES = ("core", "api", "users", "files", "events", "webhooks")
 # The domain and its workers: no DRF here (views, serializers, parsers, filters and api/ may).
 NO_DRF = ("services", "selectors", "processing", "processors", "tasks", "models", "admin", "publishing",
           "enums", "errors", "uploads", "sniffing", "exceptions")

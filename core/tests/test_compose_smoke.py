@@ -41,6 +41,7 @@ from testing.browser import chromium_page, screenshot, static_site
 from testing.npm import build_uppy_page
 from testing.processes import free_port, stop_processes
 from testing.spa import assert_uppy_flow, register_and_login, run_uppy_flow
+from testing.sse import EventStreamReader
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
@@ -143,6 +144,7 @@ class LocalCompose:
         self.image = image_config()
         # service -> port inside its container; and -> where that is here.
         self.container_ports = {**IMAGE_PORTS, "web": int(services["web"]["environment"]["PORT"]),
+                                "events": int(services["events"]["environment"]["PORT"]),
                                 "nginx": int(services["nginx"]["ports"][0].rsplit(":", 1)[1])}
         self.addresses = addresses
         self.processes: dict[str, subprocess.Popen] = {}
@@ -333,7 +335,8 @@ def stack(local_services, tmp_path, request):
     # Like `docker compose up` with no --profile: services in a profile stay off.
     services = {name: service for name, service in services.items() if not service.get("profiles")}
     addresses = {"postgres": local_services["postgres"], "redis": local_services["redis"],
-                 "web": ("127.0.0.1", free_port()), "nginx": ("127.0.0.1", free_port())}
+                 "web": ("127.0.0.1", free_port()), "events": ("127.0.0.1", free_port()),
+                 "nginx": ("127.0.0.1", free_port())}
     compose = LocalCompose(services, dotenv, tmp_path, addresses)
     compose.store = local_services["store"]
     try:
@@ -385,20 +388,23 @@ def wait_for(predicate, what: str, timeout: float = 30):
 
 def test_production_compose_serves_uploads_through_nginx_with_a_worker_per_queue(stack):
     # Every service of the file is accounted for: app services run here, the data services are local.
-    assert set(stack.services) == {"nginx", "web", "worker-images", "worker-documents", "worker-default",
-                                   "worker-media", "beat", "migrate", "postgres", "redis"}
+    assert set(stack.services) == {"nginx", "web", "events", "worker-webhooks", "worker-images",
+                                   "worker-documents", "worker-default", "worker-media", "beat", "migrate",
+                                   "postgres", "redis"}
 
     # depends_on: migrate (postgres healthy) -> web, workers, beat -> nginx (web healthy).
     stack.start("migrate")
     assert stack.wait_exit("migrate", timeout=120) == 0, stack.log("migrate")
     # worker-images is held back: until it runs, image tasks must wait in their own queue.
-    for name in ("web", "worker-documents", "worker-default", "beat"):
+    for name in ("web", "events", "worker-webhooks", "worker-documents", "worker-default", "beat"):
         stack.start(name)
     stack.wait_healthy("web")
+    stack.wait_healthy("events")
     stack.start("nginx")
     stack.wait_healthy("nginx", timeout=20)
     stack.wait_healthy("worker-documents")
     stack.wait_healthy("worker-default")
+    stack.wait_healthy("worker-webhooks")
 
     base = f"http://127.0.0.1:{stack.addresses['nginx'][1]}"
     client = requests.Session()
@@ -428,6 +434,12 @@ def test_production_compose_serves_uploads_through_nginx_with_a_worker_per_queue
     def upload(name: str, content: bytes) -> requests.Response:
         return client.post(f"{base}/api/v1/upload/", files={"file": (name, io.BytesIO(content))}, timeout=30)
 
+    # The event stream goes through nginx to the events service (uvicorn), unbuffered.
+    ticket = client.post(f"{base}/api/v1/events/ticket/", timeout=10).json()["ticket"]
+    stream = EventStreamReader(f"{base}/api/v1/events/stream/?ticket={ticket}",
+                               headers={"Host": HOST, "X-Forwarded-Proto": "https"})
+    assert stream.status_code == 200 and stream.headers["content-type"].startswith("text/event-stream")
+
     image_bytes, text_bytes = samples.png((64, 48)), b"Hello, compose.\nSecond line.\n"
     image, text, document = upload("photo.png", image_bytes), upload("notes.txt", text_bytes), upload(
         "doc.pdf", samples.pdf())
@@ -436,6 +448,11 @@ def test_production_compose_serves_uploads_through_nginx_with_a_worker_per_queue
     assert [r.json()["kind"] for r in created] == ["image", "text", "document"]
     file_url = {kind: f"{base}/api/v1/files/{r.json()['id']}/" for kind, r in
                 (("image", image), ("text", text), ("document", document))}
+
+    with stream:
+        first = stream.next(timeout=20)
+        assert (first.event, first.json()["file"]["id"]) == ("file.created", image.json()["id"])
+    assert "GET /api/v1/events/stream/" not in stack.log("web")
 
     text_done = wait_for_status(client, file_url["text"])
     document_done = wait_for_status(client, file_url["document"])

@@ -22,7 +22,8 @@ DEV_COMPOSE = ROOT / "docker-compose.yml"
 PROD_COMPOSE = ROOT / "docker-compose.prod.yml"
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 ENV_EXAMPLE = ROOT / ".env.example"
-APP_SERVICES = ("web", "worker-images", "worker-documents", "worker-media", "worker-default", "beat", "migrate")
+APP_SERVICES = ("web", "events", "worker-webhooks", "worker-images", "worker-documents", "worker-media",
+                "worker-default", "beat", "migrate")
 SKIPPED_DIRS = {".venv", "var", "node_modules", ".git", "tests"}
 
 ENV_READ_PATTERNS = [
@@ -152,7 +153,8 @@ def test_every_queue_has_one_worker_service_in_production_and_every_worker_a_que
     consumed = sorted(queues[0] for queues in queues_by_worker.values())
     routed = sorted(queue.name for queue in settings.CELERY_TASK_QUEUES)
     assert consumed == routed
-    assert sorted(set(settings.FILES_QUEUE_BY_KIND.values()) | {settings.FILES_DEFAULT_QUEUE}) == routed
+    assert sorted(set(settings.FILES_QUEUE_BY_KIND.values()) | {settings.FILES_DEFAULT_QUEUE,
+                                                                 settings.WEBHOOKS_QUEUE}) == routed
     for name, service in workers.items():
         command = [str(part) for part in service["command"]]
         assert "--concurrency" in command and "--max-tasks-per-child" in command, name
@@ -189,8 +191,9 @@ def test_production_services_share_one_image_wait_for_health_and_restart():
         assert service["depends_on"]["redis"] == {"condition": "service_healthy"}, name
         assert service["env_file"] == ".env", name
         assert service["environment"]["DJANGO_DEBUG"] == "false", name
-    assert services["nginx"]["depends_on"] == {"web": {"condition": "service_healthy"}}
-    for name in ("nginx", "web", "worker-images", "worker-documents", "worker-default", "postgres", "redis"):
+    assert services["nginx"]["depends_on"] == {"web": {"condition": "service_healthy"},
+                                               "events": {"condition": "service_healthy"}}
+    for name in ("nginx", "web", "events", "worker-images", "worker-documents", "worker-default", "postgres", "redis"):
         assert services[name]["healthcheck"]["test"][0] in ("CMD", "CMD-SHELL"), name
     # Only nginx is published.
     assert [name for name, service in services.items() if service.get("ports")] == ["nginx"]
@@ -260,3 +263,13 @@ def test_image_healthcheck_is_the_one_compose_runs_for_web():
                         flags=re.MULTILINE).group(1)
     for path in (DEV_COMPOSE, PROD_COMPOSE):
         assert compose(path)["services"]["web"]["healthcheck"]["test"] == ["CMD", *json.loads(command)], path.name
+
+
+def test_nginx_streams_events_from_the_asgi_service_unbuffered():
+    conf = NGINX_CONF.read_text()
+    location = conf[conf.index("location = /api/v1/events/stream/"):]
+    location = location[:location.index("}")]
+    assert "proxy_pass http://events;" in location
+    assert "proxy_buffering off;" in location
+    assert "server events:8001;" in conf
+    assert compose(PROD_COMPOSE)["services"]["events"]["command"] == ["events"]

@@ -1,5 +1,5 @@
 """`make run`'s embedded default, run the way `make run` runs it: SQLite in WAL mode
-and kombu's filesystem broker under VAR_DIR, gunicorn and one worker from
+and kombu's filesystem broker under VAR_DIR, uvicorn and one worker from
 `manage.py serve`, stopped by Ctrl-C (SIGINT)."""
 
 import os
@@ -16,6 +16,7 @@ from django.conf import settings
 
 from testing import samples
 from testing.processes import free_port, wait_for_http
+from testing.sse import EventStreamReader
 
 pytestmark = pytest.mark.e2e
 
@@ -56,6 +57,10 @@ def test_make_run_default_serves_and_processes_on_sqlite_and_filesystem_broker(t
         tokens = session.post(f"{base}/api/v1/auth/token/", json={"username": "ana", "password": PASSWORD},
                               timeout=10).json()
         session.headers["Authorization"] = f"Bearer {tokens['access']}"
+        # The event stream on SQLite: streams poll the log (no LISTEN/NOTIFY there).
+        stream = EventStreamReader(f"{base}/api/v1/events/stream/",
+                                   headers={"Authorization": session.headers["Authorization"]})
+        assert stream.status_code == 200
         ids = [session.post(f"{base}/api/v1/upload/", files={"file": (name, content)}, timeout=30).json()["id"]
                for name, content in (("a.png", samples.png()), ("a.txt", samples.utf8_text()),
                                      ("a.pdf", samples.pdf()))]
@@ -66,8 +71,12 @@ def test_make_run_default_serves_and_processes_on_sqlite_and_filesystem_broker(t
                 break
             time.sleep(0.2)
         assert statuses == ["processed", "processed", "processed"], log.read_text()[-3000:]
+        with stream:
+            seen = [stream.next(timeout=10) for _ in range(6)]
+        assert sorted((e.event, e.json()["file"]["id"]) for e in seen) == sorted(
+            [("file.created", i) for i in ids] + [("file.processed", i) for i in ids])
         children = subprocess.run(["pgrep", "-P", str(serve.pid)], capture_output=True, text=True).stdout.split()
-        assert len(children) == 2  # gunicorn and the worker
+        assert len(children) == 2  # uvicorn and the worker
 
         serve.send_signal(signal.SIGINT)  # Ctrl-C
         serve.wait(timeout=30)

@@ -1,4 +1,5 @@
 import hashlib
+from datetime import datetime
 
 import pytest
 from django.db import transaction
@@ -30,6 +31,7 @@ def test_upload_answers_201_with_the_file_and_its_location(auth_client, user, me
         "processed": False,
         "uploaded_at": body["uploaded_at"],
         "processed_at": None,
+        "status_changed_at": body["status_changed_at"],
         "download_url": body["download_url"],
         "thumbnail_url": None,
         "error": None,
@@ -40,6 +42,7 @@ def test_upload_answers_201_with_the_file_and_its_location(auth_client, user, me
     assert url == f"http://testserver/api/v1/files/{record.id}/download/"
     assert signing.is_valid(sig, file_id=record.id, purpose=signing.DOWNLOAD)
     assert record.owner == user
+    assert datetime.fromisoformat(body["status_changed_at"]) == record.status_changed_at
     assert stored_names(media_root) == [record.file.name]
     assert (media_root / record.file.name).read_bytes() == content
 

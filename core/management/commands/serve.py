@@ -1,17 +1,25 @@
-"""``make run``: the web server and one Celery worker (with beat) in the foreground."""
+"""``make run``: the web server and one Celery worker (with beat) in the foreground.
+
+The web server is uvicorn serving ``core.asgi``: the event stream on the
+event loop, the rest of the API on a thread pool (see ``core.asgi``), all on
+one port. Unlike gunicorn's sync workers it has no request timeout, so an
+upload over a slow link takes as long as its bytes take.
+"""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Run gunicorn and a Celery worker consuming every queue (with the sweeper); Ctrl-C stops both."
+    help = "Run uvicorn and a Celery worker consuming every queue (with the sweeper); Ctrl-C stops both."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
@@ -21,18 +29,23 @@ class Command(BaseCommand):
                             default=int(os.environ.get("CELERY_WORKER_CONCURRENCY", "2")))
 
     def handle(self, *args, host, port, web_workers, worker_concurrency, **options):
-        from files.publishing import file_queues
 
         bin_dir = os.path.dirname(sys.executable)
-        web = [os.path.join(bin_dir, "gunicorn"), "core.wsgi", "--bind", f"{host}:{port}",
-               "--workers", str(web_workers), "--access-logfile", "-", "--graceful-timeout", "10",
-               "--no-control-socket"]
+        web = [os.path.join(bin_dir, "uvicorn"), "core.asgi:application", "--host", host, "--port", str(port),
+               "--workers", str(web_workers), "--timeout-graceful-shutdown", "10", "--no-server-header"]
         worker = [os.path.join(bin_dir, "celery"), "-A", "core", "worker", "--beat",
-                  "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME, "-Q", ",".join(file_queues()),
+                  "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME,
+                  "-Q", ",".join(queue.name for queue in settings.CELERY_TASK_QUEUES),  # files and webhooks
                   "--concurrency", str(worker_concurrency), "--loglevel", "INFO"]
         database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
         broker = settings.CELERY_BROKER_URL.split("://", 1)[0]
-        processes = [subprocess.Popen(web), subprocess.Popen(worker)]
+        # /metrics adds up the web processes' values (prometheus-client's multiprocess mode), as
+        # gunicorn.conf.py arranges under gunicorn: one emptied directory for this server's processes.
+        metrics_dir = Path(settings.VAR_DIR) / "metrics" / f"web-{os.getpid()}"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        processes = [subprocess.Popen(web, env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}),
+                     subprocess.Popen(worker)]
         base = f"http://{host}:{port}"
         self.stdout.write(self.style.SUCCESS(
             f"\nUpload platform running ({database} database, {broker} broker)\n"
@@ -63,6 +76,7 @@ class Command(BaseCommand):
                     process.wait(timeout=max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
                     process.kill()
+        shutil.rmtree(metrics_dir, ignore_errors=True)
         failed = [p.args[0] for p in processes if p.returncode not in (0, -signal.SIGTERM, None)]
         if failed and not stopping:
             raise SystemExit(f"{os.path.basename(failed[0])} exited; stopping.")

@@ -1,0 +1,98 @@
+"""Writes on the event log: record an event with the change, issue and redeem stream tickets, sweep.
+
+``event_record`` must be called inside the transaction that changes the file
+(the transactional outbox): the event commits or rolls back with the change,
+and on PostgreSQL a ``NOTIFY`` in the same transaction wakes open streams only
+once the change is visible.
+"""
+
+import hashlib
+import json
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
+from django.utils import timezone
+
+from files.models import File
+
+from .enums import EventType
+from .models import Event, StreamTicket
+from .signals import event_recorded
+
+# The PostgreSQL channel that carries "owner <id> has a new event".
+CHANNEL = "file_events"
+TICKET_TTL = 60
+# Internals of the row that no client sees.
+PRIVATE_FIELDS = {"owner", "attempts", "claimed_by", "idempotency_key"}
+
+
+class SnapshotEncoder(DjangoJSONEncoder):
+    """DjangoJSONEncoder keeps only milliseconds of a datetime; a snapshot keeps all of it."""
+
+    def default(self, o):
+        if isinstance(o, datetime):
+            return o.isoformat()
+        return super().default(o)
+
+
+def file_snapshot(record: File) -> dict:
+    """The file's public model fields as JSON values (what ``events.serializers`` renders as a File)."""
+    fields = {f.attname: getattr(record, f.attname) for f in File._meta.concrete_fields
+              if f.name not in PRIVATE_FIELDS}
+    fields["file"] = record.file.name or ""
+    fields["thumbnail"] = record.thumbnail.name or ""
+    fields["owner_id"] = record.owner_id
+    return json.loads(json.dumps(fields, cls=SnapshotEncoder))
+
+
+def event_record(*, type: EventType, record: File) -> Event:
+    """Append ``type`` for ``record`` (as it is now) to its owner's log, in the caller's transaction."""
+    snapshot = {"id": str(record.pk)} if type == EventType.FILE_DELETED else file_snapshot(record)
+    event = Event.objects.create(owner_id=record.owner_id, type=type, file_id=record.pk, file=snapshot)
+    _notify(record.owner_id)
+    event_recorded.send(sender=Event, event=event)
+    return event
+
+
+def _notify(owner_id) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # Delivered by PostgreSQL at commit, and never for a rolled-back transaction.
+            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, str(owner_id)])
+
+
+def _digest(ticket: str) -> str:
+    return hashlib.sha256(ticket.encode()).hexdigest()
+
+
+def ticket_issue(*, owner) -> tuple[str, int]:
+    """A new single-use stream ticket for ``owner`` and its lifetime in seconds."""
+    ticket = secrets.token_urlsafe(32)
+    StreamTicket.objects.create(digest=_digest(ticket), owner=owner,
+                                expires_at=timezone.now() + timedelta(seconds=TICKET_TTL))
+    return ticket, TICKET_TTL
+
+
+def ticket_redeem(*, ticket: str):
+    """The active user ``ticket`` was issued to, or None; a ticket works once (the DELETE decides)."""
+    if not ticket or len(ticket) > 200:
+        return None
+    row = StreamTicket.objects.filter(digest=_digest(ticket), expires_at__gt=timezone.now()).select_related(
+        "owner").first()
+    if row is None:
+        return None
+    deleted, _ = StreamTicket.objects.filter(pk=row.pk).delete()
+    if not deleted or not row.owner.is_active:
+        return None
+    return row.owner
+
+
+def events_sweep() -> dict:
+    """Remove events older than ``EVENTS_RETENTION`` seconds and expired tickets; counts for logs."""
+    now = timezone.now()
+    events, _ = Event.objects.filter(created_at__lt=now - timedelta(seconds=settings.EVENTS_RETENTION)).delete()
+    tickets, _ = StreamTicket.objects.filter(expires_at__lt=now).delete()
+    return {"events": events, "tickets": tickets}
