@@ -20,6 +20,19 @@ def media_root(settings, tmp_path):
     return media
 
 
+@pytest.fixture
+def broker_url(settings):
+    """The test run's Redis broker, emptied before and after: for tests that start real workers."""
+    from testing.brokers import flush_redis
+
+    url = settings.CELERY_BROKER_URL
+    if not url.startswith("redis://"):
+        pytest.skip("end-to-end worker tests need the Redis broker (make test sets CELERY_BROKER_URL)")
+    flush_redis(url)
+    yield url
+    flush_redis(url)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_throttle_cache():
     from django.core.cache import cache

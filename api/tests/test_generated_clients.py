@@ -16,7 +16,6 @@ import pytest
 from django.conf import settings
 
 from testing import samples
-from testing.brokers import flush_redis
 from testing.live import gunicorn_server
 from testing.npm import CLIENTS_DIR, NODE_MODULES, npm_bin
 from testing.workers import celery_worker, stack_env
@@ -35,15 +34,6 @@ def _run(command: list[str], *, cwd: Path, env: dict | None = None, what: str) -
     assert done.returncode == 0, f"{what} failed ({done.returncode}):\n{output[-6000:]}"
     return output
 
-
-@pytest.fixture
-def broker_url():
-    url = settings.CELERY_BROKER_URL
-    if not url.startswith("redis://"):
-        pytest.skip("the client flows need the Redis broker (make test sets CELERY_BROKER_URL)")
-    flush_redis(url)
-    yield url
-    flush_redis(url)
 
 
 @pytest.fixture

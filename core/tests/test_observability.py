@@ -12,11 +12,9 @@ from collections import Counter
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from django.conf import settings
 
 from files.publishing import file_queues
 from testing import samples
-from testing.brokers import flush_redis
 from testing.clients import LiveClient
 from testing.live import gunicorn_server, shared_database_url
 from testing.metrics import scrape
@@ -28,15 +26,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.m
 
 MAX_UPLOAD = 65_536
 
-
-@pytest.fixture
-def broker_url():
-    url = settings.CELERY_BROKER_URL
-    if not url.startswith("redis://"):
-        pytest.skip("end-to-end worker tests need the Redis broker (make test sets CELERY_BROKER_URL)")
-    flush_redis(url)
-    yield url
-    flush_redis(url)
 
 
 def json_lines(text: str) -> list[dict]:

@@ -6,9 +6,7 @@ The same page runs through the production nginx in core/tests/test_compose_smoke
 """
 
 import pytest
-from django.conf import settings
 
-from testing.brokers import flush_redis
 from testing.browser import chromium_page, screenshot, static_site
 from testing.live import gunicorn_server
 from testing.npm import build_uppy_page
@@ -19,15 +17,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 MAX_UPLOAD = 1_048_576
 
-
-@pytest.fixture
-def broker_url():
-    url = settings.CELERY_BROKER_URL
-    if not url.startswith("redis://"):
-        pytest.skip("the browser flow needs the Redis broker (make test sets CELERY_BROKER_URL)")
-    flush_redis(url)
-    yield url
-    flush_redis(url)
 
 
 def test_uppy_on_another_origin_against_the_live_server(broker_url, tmp_path, media_root):

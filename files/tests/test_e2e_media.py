@@ -8,11 +8,10 @@ import re
 import time
 
 import pytest
-from django.conf import settings
 from PIL import Image
 
 from testing import samples
-from testing.brokers import flush_redis, queue_length
+from testing.brokers import queue_length
 from testing.clients import LiveClient
 from testing.live import gunicorn_server
 from testing.workers import celery_worker, stack_env
@@ -23,15 +22,6 @@ VIDEO_KEYS = {"duration", "width", "height", "video_codec", "audio_codec", "fram
 AUDIO_KEYS = {"duration", "codec", "sample_rate", "channels", "bitrate"}
 SUCCEEDED = re.compile(r"Task files\.tasks\.process_file\[[0-9a-f-]+\] succeeded")
 
-
-@pytest.fixture
-def broker_url():
-    url = settings.CELERY_BROKER_URL
-    if not url.startswith("redis://"):
-        pytest.skip("end-to-end worker tests need the Redis broker (make test sets CELERY_BROKER_URL)")
-    flush_redis(url)
-    yield url
-    flush_redis(url)
 
 
 @pytest.fixture

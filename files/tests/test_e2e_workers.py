@@ -15,7 +15,7 @@ from django.conf import settings
 
 from files.models import File, Status
 from testing import samples
-from testing.brokers import flush_redis, queue_length
+from testing.brokers import queue_length
 from testing.clients import LiveClient as Client
 from testing.live import gunicorn_server
 from testing.processes import free_port, stop_process
@@ -25,15 +25,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PROCESS_TIMEOUT = 60
 
-
-@pytest.fixture
-def broker_url():
-    url = settings.CELERY_BROKER_URL
-    if not url.startswith("redis://"):
-        pytest.skip("end-to-end worker tests need the Redis broker (make test sets CELERY_BROKER_URL)")
-    flush_redis(url)
-    yield url
-    flush_redis(url)
 
 
 @pytest.fixture
