@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from PIL import Image
@@ -45,14 +46,10 @@ def _probe(stack: Stack, web: Web, token: str, content: bytes) -> float:
         time.sleep(0.002)
 
 
-def end_to_end(stack: Stack, web: Web, token: str, tokens_file: str, *, probes: int, load_seconds: float,
-               load_size: int = 10 * 1024, clients: int = 8) -> str:
-    content = small_jpeg()
-    _probe(stack, web, token, content)  # warm
-    idle = []
-    for _ in range(probes):
-        idle.append(_probe(stack, web, token, content))
-        time.sleep(0.05)
+def probes_under_load(web: Web, tokens_file: str, probe: Callable[[], object], *, probes: int,
+                      load_seconds: float, load_size: int, clients: int) -> tuple[list, dict]:
+    """Run ``probe`` repeatedly (up to 4 × ``probes``) while ``bench.loadgen`` uploads in the background;
+    the probes' results and the load's own report (``{}`` when it failed)."""
     load = subprocess.Popen(
         [sys.executable, "-m", "bench.loadgen", "--url", f"{web.url}/api/v1/upload/", "--size", str(load_size),
          "--clients", str(clients), "--duration", str(load_seconds), "--tokens-file", tokens_file],
@@ -62,13 +59,26 @@ def end_to_end(stack: Stack, web: Web, token: str, tokens_file: str, *, probes: 
         time.sleep(min(1.0, load_seconds / 4))
         stop_at = time.monotonic() + load_seconds * 0.75
         while time.monotonic() < stop_at and len(busy) < probes * 4:
-            busy.append(_probe(stack, web, token, content))
+            busy.append(probe())
         out, _ = load.communicate(timeout=load_seconds + 120)
     finally:
         if load.poll() is None:
             load.kill()
             load.wait()
-    background = json.loads(out) if load.returncode == 0 and out else {}
+    return busy, json.loads(out) if load.returncode == 0 and out else {}
+
+
+def end_to_end(stack: Stack, web: Web, token: str, tokens_file: str, *, probes: int, load_seconds: float,
+               load_size: int = 10 * 1024, clients: int = 8) -> str:
+    content = small_jpeg()
+    _probe(stack, web, token, content)  # warm
+    idle = []
+    for _ in range(probes):
+        idle.append(_probe(stack, web, token, content))
+        time.sleep(0.05)
+    busy, background = probes_under_load(web, tokens_file, lambda: _probe(stack, web, token, content),
+                                          probes=probes, load_seconds=load_seconds, load_size=load_size,
+                                          clients=clients)
     idle_p50 = median(idle)
     rows = [
         ["idle", len(idle), idle_p50, percentile(idle, 0.95), max(idle), verdict(idle_p50 < TARGET_IDLE_P50_MS)],

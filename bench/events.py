@@ -2,8 +2,6 @@
 
 import json
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from datetime import datetime
@@ -13,10 +11,10 @@ import requests
 from testing.receivers import webhook_receiver
 from testing.sse import EventStreamReader
 
-from .e2e import small_jpeg
+from .e2e import probes_under_load, small_jpeg
 from .loadgen import upload_once
 from .report import median, percentile, table, verdict
-from .stack import BASE_DIR, Stack, Web
+from .stack import Stack, Web
 
 TARGET_IDLE_P50_MS = 100
 STREAM = "/api/v1/events/stream/"
@@ -44,22 +42,9 @@ def stream_latency(stack: Stack, web: Web, events: Web, token: str, tokens_file:
     with EventStreamReader(f"{events.url}{STREAM}", headers={"Authorization": f"Bearer {token}"}) as stream:
         _stream_probe(web, stream, token, content)  # warm
         idle = [_stream_probe(web, stream, token, content) for _ in range(probes)]
-        load = subprocess.Popen(
-            [sys.executable, "-m", "bench.loadgen", "--url", f"{web.url}/api/v1/upload/", "--size",
-             str(load_size), "--clients", str(clients), "--duration", str(load_seconds), "--tokens-file",
-             tokens_file], cwd=BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        busy = []
-        try:
-            time.sleep(min(1.0, load_seconds / 4))
-            stop_at = time.monotonic() + load_seconds * 0.75
-            while time.monotonic() < stop_at and len(busy) < probes * 4:
-                busy.append(_stream_probe(web, stream, token, content))
-            out, _ = load.communicate(timeout=load_seconds + 120)
-        finally:
-            if load.poll() is None:
-                load.kill()
-                load.wait()
-    background = json.loads(out) if load.returncode == 0 and out else {}
+        busy, background = probes_under_load(web, tokens_file, lambda: _stream_probe(web, stream, token, content),
+                                              probes=probes, load_seconds=load_seconds, load_size=load_size,
+                                              clients=clients)
     def row(name, probes, target):
         total, notify = [p[0] for p in probes], [p[1] for p in probes]
         return [name, len(probes), median(total), percentile(total, 0.95), median(notify),
