@@ -1,6 +1,10 @@
 """The upload endpoints as a client sees them, and the processing pipeline run in-process."""
 
+import io
+
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from files import processing
 from files.models import File
@@ -20,6 +24,21 @@ def process_inline(file_id) -> File:
     assert isinstance(claimed, File), claimed
     processing.file_process(record=claimed, task_id="test-task")
     return File.objects.get(pk=file_id)
+
+
+def uploaded_and_processed(client, content: bytes, name: str) -> File:
+    """Upload ``content`` (201 asserted) and run its processing in this process; the File afterwards."""
+    response = upload(client, content, name)
+    assert response.status_code == 201, response.json()
+    return process_inline(response.json()["id"])
+
+
+def stored_thumbnail(record: File) -> Image.Image:
+    """The thumbnail (or poster frame) processing stored for ``record``, decoded."""
+    with default_storage.open(record.thumbnail.name) as stored:
+        image = Image.open(io.BytesIO(stored.read()))
+        image.load()
+    return image
 
 
 def stored_names(media_root) -> list[str]:

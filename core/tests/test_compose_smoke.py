@@ -645,9 +645,8 @@ def _cors(response) -> tuple[str | None, set[str]]:
     return response.headers.get("Access-Control-Allow-Origin"), exposed - {""}
 
 
-def test_a_page_on_an_allowed_origin_reads_every_answer_through_nginx(stack):
-    """CORS through the production nginx: Django's answers, X-Accel downloads and signed thumbnails
-    (nginx sends the bytes), nginx's 413 and its 502, all readable by a page on CORS_ALLOWED_ORIGINS."""
+def serve_images_through_nginx(stack) -> None:
+    """migrate, then web and worker-images, then nginx: the compose order, each waited for."""
     stack.start("migrate")
     assert stack.wait_exit("migrate", timeout=120) == 0, stack.log("migrate")
     for name in ("web", "worker-images"):
@@ -656,6 +655,12 @@ def test_a_page_on_an_allowed_origin_reads_every_answer_through_nginx(stack):
     stack.start("nginx")
     stack.wait_healthy("nginx", timeout=20)
     stack.wait_healthy("worker-images")
+
+
+def test_a_page_on_an_allowed_origin_reads_every_answer_through_nginx(stack):
+    """CORS through the production nginx: Django's answers, X-Accel downloads and signed thumbnails
+    (nginx sends the bytes), nginx's 413 and its 502, all readable by a page on CORS_ALLOWED_ORIGINS."""
+    serve_images_through_nginx(stack)
     base = f"http://127.0.0.1:{stack.addresses['nginx'][1]}"
     client = requests.Session()
     client.headers.update({"Host": HOST, "X-Forwarded-Proto": "https", "Origin": SPA_ORIGIN})
@@ -727,14 +732,7 @@ def test_a_page_on_an_allowed_origin_reads_every_answer_through_nginx(stack):
 def test_uppy_on_another_origin_through_nginx(spa_site, stack):
     """The Uppy page of files/tests/test_browser_uppy.py, through the production nginx: X-Accel
     thumbnails and downloads, and nginx's own 413, readable from the page's origin."""
-    stack.start("migrate")
-    assert stack.wait_exit("migrate", timeout=120) == 0, stack.log("migrate")
-    for name in ("web", "worker-images"):
-        stack.start(name)
-    stack.wait_healthy("web")
-    stack.start("nginx")
-    stack.wait_healthy("nginx", timeout=20)
-    stack.wait_healthy("worker-images")
+    serve_images_through_nginx(stack)
     # The browser reaches nginx by the site's host name.
     api = f"http://{HOST}:{stack.addresses['nginx'][1]}"
     session = requests.Session()

@@ -1,29 +1,16 @@
 """Each kind's result, through the real upload endpoint and the real pipeline (in-process)."""
 
-import io
 
 import pytest
-from django.core.files.storage import default_storage
-from PIL import Image
 
-from files.models import File, Status
+from files.models import Status
 from testing import samples
-from testing.uploads import process_inline, upload
+from testing.uploads import stored_thumbnail as thumbnail_of
+from testing.uploads import uploaded_and_processed
 
 pytestmark = pytest.mark.django_db
 
 
-def uploaded_and_processed(client, content: bytes, name: str) -> File:
-    response = upload(client, content, name)
-    assert response.status_code == 201, response.json()
-    return process_inline(response.json()["id"])
-
-
-def thumbnail_of(record: File) -> Image.Image:
-    with default_storage.open(record.thumbnail.name) as stored:
-        image = Image.open(io.BytesIO(stored.read()))
-        image.load()
-    return image
 
 
 def test_png(auth_client):

@@ -2,16 +2,14 @@
 samples made by ffmpeg: result keys per the contract, poster frames, and the limits a hostile
 file cannot get past."""
 
-import io
 import time
 
 import pytest
-from django.core.files.storage import default_storage
-from PIL import Image
 
-from files.models import File, Status
+from files.models import Status
 from testing import samples
-from testing.uploads import process_inline, upload
+from testing.uploads import stored_thumbnail as poster_of
+from testing.uploads import uploaded_and_processed as processed
 
 pytestmark = pytest.mark.django_db
 
@@ -19,17 +17,6 @@ VIDEO_KEYS = {"duration", "width", "height", "video_codec", "audio_codec", "fram
 AUDIO_KEYS = {"duration", "codec", "sample_rate", "channels", "bitrate"}
 
 
-def processed(client, content: bytes, name: str) -> File:
-    response = upload(client, content, name)
-    assert response.status_code == 201, response.json()
-    return process_inline(response.json()["id"])
-
-
-def poster_of(record: File) -> Image.Image:
-    with default_storage.open(record.thumbnail.name) as stored:
-        image = Image.open(io.BytesIO(stored.read()))
-        image.load()
-    return image
 
 
 def test_an_h264_mp4_has_its_metadata_and_a_poster_frame(storage_backend, auth_client):
