@@ -3,12 +3,15 @@
 ``event_record`` must be called inside the transaction that changes the file
 (the transactional outbox): the event commits or rolls back with the change,
 and on PostgreSQL a ``NOTIFY`` in the same transaction wakes open streams only
-once the change is visible.
+once the change is visible. ``event_record_with`` does the same for the changes
+every upload and every processed file make, on PostgreSQL in one statement:
+the change, the event row and the ``NOTIFY`` (issue 19).
 """
 
 import hashlib
 import json
 import secrets
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -53,6 +56,53 @@ def event_record(*, type: EventType, record: File) -> Event:
     snapshot = {"id": str(record.pk)} if type == EventType.FILE_DELETED else file_snapshot(record)
     event = Event.objects.create(owner_id=record.owner_id, type=type, file_id=record.pk, file=snapshot)
     _notify(record.owner_id)
+    event_recorded.send(sender=Event, event=event)
+    return event
+
+
+@dataclass
+class Change:
+    """A data-modifying statement on one file that ends ``RETURNING`` the file's id (no row when
+    it changed nothing), and the common table expressions it reads (name, SQL, parameters)."""
+
+    sql: str
+    params: list
+    before: list[tuple[str, str, list]] = field(default_factory=list)
+
+
+def event_record_with(*, type: EventType, record: File, change: Change) -> Event | None:
+    """Run ``change`` and, when it changed the file, append ``type`` for ``record`` (as it is after
+    the change) to its owner's log; None when it changed nothing.
+
+    On PostgreSQL one statement does what ``event_record`` and the change take
+    three for (``WITH change AS (…) INSERT INTO events_event … SELECT … FROM
+    change RETURNING id, pg_notify(…)``), atomic on its own. ``event_recorded`` is
+    sent after it: in the caller's transaction when there is one, else once the
+    statement has committed (so a receiver's ``on_commit`` work runs at once).
+    """
+    if connection.vendor != "postgresql":
+        raise NotImplementedError("event_record_with composes PostgreSQL statements; use event_record")
+    snapshot = {"id": str(record.pk)} if type == EventType.FILE_DELETED else file_snapshot(record)
+    event = Event(owner_id=record.owner_id, type=type, file_id=record.pk, file=snapshot, created_at=timezone.now())
+    meta, quote = Event._meta, connection.ops.quote_name
+    ctes = [*change.before, ("change", change.sql, change.params)]
+    params = [value for _, _, cte_params in ctes for value in cte_params]
+    columns = ["owner_id", "type", "file_id", "file", "created_at"]
+    values = [meta.get_field(name).get_db_prep_save(getattr(event, meta.get_field(name).attname), connection)
+              for name in ("owner", "type", "file", "created_at")]
+    ctes_sql = ", ".join(f"{name} AS ({cte})" for name, cte, _ in ctes)
+    table, column_list = quote(meta.db_table), ", ".join(quote(c) for c in columns)
+    # Table and column names are the models'; every value is a parameter.
+    sql = (f"WITH {ctes_sql} INSERT INTO {table} ({column_list}) "  # noqa: S608
+           "SELECT %s, %s, change.id, %s, %s FROM change RETURNING id, pg_notify(%s, %s)")
+    params += [values[0], values[1], values[2], values[3], CHANNEL, str(record.owner_id)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    event.id = row[0]
+    event._state.adding = False
     event_recorded.send(sender=Event, event=event)
     return event
 

@@ -12,13 +12,14 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from core.metrics import FILE_TRANSITIONS
+from core.queries import compile_update, update_returning
 from events.enums import EventType
-from events.services import event_record
+from events.services import Change, event_record, event_record_with
 
 from .enums import Status
 from .models import File
@@ -59,15 +60,12 @@ def file_claim(*, file_id, task_id: str) -> ClaimResult:
     claimable = Q(status=Status.PENDING) | Q(status=Status.PROCESSING) & (
         Q(claimed_by=task_id) | Q(status_changed_at__lt=stale_before())
     )
-    claimed = File.objects.filter(claimable, pk=file_id).update(
-        **File.status_fields(Status.PROCESSING, claimed_by=task_id, attempts=F("attempts") + 1),
-    )
+    claimed = update_returning(File.objects.filter(claimable, pk=file_id),
+                               **File.status_fields(Status.PROCESSING, claimed_by=task_id, attempts=F("attempts") + 1))
     if not claimed:
         exists = File.objects.filter(pk=file_id, status=Status.PROCESSING).exists()
         return ClaimResult(Claim.BUSY if exists else Claim.GONE)
-    # A second query rather than UPDATE … RETURNING through raw SQL: the ORM
-    # keeps this portable to the embedded SQLite mode (make run).
-    record = File.objects.get(pk=file_id)
+    (record,) = claimed
     FILE_TRANSITIONS.labels(record.kind, Status.PROCESSING).inc()
     if record.attempts > settings.FILES_MAX_PROCESSING_ATTEMPTS:
         file_fail(record=record, task_id=task_id,
@@ -123,12 +121,26 @@ def _finish(record: File, task_id: str, status: Status, *, result=None, error=No
     now = timezone.now()
     fields = File.status_fields(status, now=now, processed_at=now if status == Status.PROCESSED else None,
                                 result=result, error=error, thumbnail=thumbnail, claimed_by="")
-    with transaction.atomic():
-        finished = File.objects.filter(pk=record.pk, status=Status.PROCESSING, claimed_by=task_id).update(**fields)
-        if finished:
-            for name, value in fields.items():
+    claim = File.objects.filter(pk=record.pk, status=Status.PROCESSING, claimed_by=task_id)
+    if connection.vendor == "postgresql":
+        # One statement: the UPDATE, its event and the NOTIFY (event_record_with).
+        before = {name: getattr(record, name) for name in fields}
+        for name, value in fields.items():
+            setattr(record, name, value)
+        sql, params = compile_update(claim, **fields)
+        pk = connection.ops.quote_name(File._meta.pk.column)
+        finished = event_record_with(type=_FINISH_EVENTS[status], record=record,
+                                     change=Change(f"{sql} RETURNING {pk}", list(params))) is not None
+        if not finished:
+            for name, value in before.items():
                 setattr(record, name, value)
-            event_record(type=_FINISH_EVENTS[status], record=record)
+    else:
+        with transaction.atomic():
+            finished = claim.update(**fields)
+            if finished:
+                for name, value in fields.items():
+                    setattr(record, name, value)
+                event_record(type=_FINISH_EVENTS[status], record=record)
     if finished:
         FILE_TRANSITIONS.labels(record.kind, status).inc()
     return bool(finished)

@@ -15,15 +15,16 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from core.exceptions import Conflict
 from core.metrics import FILE_TRANSITIONS
+from core.queries import compile_update, insert_values
 from core.storage import STORAGE_ERRORS
 from events.enums import EventType
-from events.services import event_record
+from events.services import Change, event_record, event_record_with
 
 from .enums import Status
 from .errors import EmptyFile, FileRequired, FileTooLarge, QuotaExceeded, UnsupportedFileType
@@ -86,10 +87,9 @@ def file_create(*, owner, upload: UploadedFile | None, facts: StreamedFacts | No
     record.file.save(name, upload, save=False)
     try:
         with transaction.atomic():
-            quota_reserve(owner_id=owner.pk, size=facts.size)
             if idempotency_key:
                 _release_expired_key(owner=owner, key=idempotency_key)
-            _file_insert(record)
+            _file_insert(record, reserve=facts.size)
     except IntegrityError:
         record.file.storage.delete(record.file.name)
         earlier = file_by_idempotency_key(owner=owner, key=idempotency_key) if idempotency_key else None
@@ -123,10 +123,34 @@ def file_create_from_stored(*, owner, file_id, name: str, stored_name: str, fact
     return record
 
 
-def _file_insert(record: File) -> None:
-    """Insert the row with its ``file.created`` event (multipart and tus alike), processing after commit."""
-    record.save(force_insert=True)
-    event_record(type=EventType.FILE_CREATED, record=record)
+def _file_insert(record: File, *, reserve: int | None = None) -> None:
+    """Insert the row with its ``file.created`` event (multipart and tus alike), processing after commit.
+
+    With ``reserve``, the owner's quota counter takes that many bytes first
+    (``quota_reserve``; QuotaExceeded when they do not fit). On PostgreSQL the
+    counter, the row, the event and its NOTIFY are one statement (issue 19:
+    four statements cost the upload ~1 ms of CPU and three round trips more).
+    """
+    if connection.vendor != "postgresql":
+        if reserve is not None:
+            quota_reserve(owner_id=record.owner_id, size=reserve)
+        record.save(force_insert=True)
+        event_record(type=EventType.FILE_CREATED, record=record)
+    else:
+        columns, placeholders, params = insert_values(record, connection)
+        table, pk = connection.ops.quote_name(File._meta.db_table), connection.ops.quote_name(File._meta.pk.column)
+        if reserve is None:
+            change = Change(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(placeholders)}) "  # noqa: S608
+                            f"RETURNING {pk}", params)
+        else:
+            quota_sql, quota_params = compile_update(_quota_fits(record.owner_id, reserve),
+                                                     storage_used=F("storage_used") + reserve)
+            change = Change(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(placeholders)} "  # noqa: S608
+                            f"FROM quota RETURNING {pk}", params,
+                            before=[("quota", f"{quota_sql} RETURNING 1", list(quota_params))])
+        if event_record_with(type=EventType.FILE_CREATED, record=record, change=change) is None:
+            raise _quota_exceeded(owner_id=record.owner_id, size=reserve)
+        record._state.adding, record._state.db = False, connection.alias
     transaction.on_commit(lambda: _queued(record))
 
 
@@ -148,13 +172,20 @@ def quota_reserve(*, owner_id, size: int) -> None:
     waiting for a concurrent one, so two uploads by one user can never both
     take the last free bytes; one statement instead of SELECT FOR UPDATE + UPDATE.
     """
+    if not _quota_fits(owner_id, size).update(storage_used=F("storage_used") + size):
+        raise _quota_exceeded(owner_id=owner_id, size=size)
+
+
+def _quota_fits(owner_id, size: int):
+    """The owner's row when ``size`` more bytes fit in the quota (``FILES_USER_QUOTA``, 0 for none)."""
     limit = settings.FILES_USER_QUOTA
     owner = User.objects.filter(pk=owner_id)
-    if limit:
-        owner = owner.filter(storage_used__lte=limit - size)
-    if not owner.update(storage_used=F("storage_used") + size):
-        used = User.objects.values_list("storage_used", flat=True).get(pk=owner_id)
-        raise QuotaExceeded(used=used, limit=limit, size=size)
+    return owner.filter(storage_used__lte=limit - size) if limit else owner
+
+
+def _quota_exceeded(*, owner_id, size: int) -> QuotaExceeded:
+    used = User.objects.values_list("storage_used", flat=True).get(pk=owner_id)
+    return QuotaExceeded(used=used, limit=settings.FILES_USER_QUOTA, size=size)
 
 
 def _release_expired_key(*, owner, key: str) -> None:

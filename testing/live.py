@@ -27,7 +27,7 @@ SERVICE_VARIABLES = {"CELERY_BROKER_URL", "REDIS_CACHE_URL", "STORAGE_BACKEND"}
 def shared_database_url() -> str:
     """The test database (the one pytest-django created) as a DATABASE_URL for another process."""
     db = connection.settings_dict
-    if db["ENGINE"] != "django.db.backends.postgresql":
+    if connection.vendor != "postgresql":
         pytest.skip("the server process shares the test database, which needs PostgreSQL (make test sets it)")
     auth = quote(db["USER"] or "", safe="")
     if db["PASSWORD"]:

@@ -145,10 +145,11 @@ def test_kind_not_allowed_is_415(auth_client, user, media_root, settings):
 def test_a_failure_after_the_bytes_are_stored_removes_them(auth_client, user, media_root, monkeypatch):
     from files import services
 
-    def explode(**kwargs):
+    def explode(*args, **kwargs):
         raise RuntimeError("database went away mid-upload")
 
-    monkeypatch.setattr(services, "quota_reserve", explode)
+    # The row's insert (with the quota counter and the event: one statement on PostgreSQL).
+    monkeypatch.setattr(services, "_file_insert", explode)
     response = upload(auth_client, samples.random_bytes(5_000), "a.bin")
     assert response.status_code == 500
     assert response.json() == {"code": "server_error", "detail": response.json()["detail"], "errors": {}}
