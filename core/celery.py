@@ -78,6 +78,9 @@ def _is_worker() -> bool:
 
 
 if _is_worker():
+    # What a worker commits needs no wait for the disk: a commit lost in a crash leaves
+    # a claim or a finish undone, which the pipeline redoes (README, "Processing").
+    os.environ.setdefault("DB_SYNCHRONOUS_COMMIT", "off")
     # core.settings' VAR_DIR default, before Django's settings are loaded.
     _directory = Path(os.environ.get("VAR_DIR") or Path(__file__).resolve().parent.parent / "var")
     _directory = _directory / "metrics" / f"worker-{os.getpid()}"

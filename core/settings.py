@@ -127,6 +127,11 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The same backend, whose health check reads the socket instead of sending SELECT 1.
     DATABASES["default"]["ENGINE"] = "core.postgresql"
+    # "off" in Celery workers (core.celery sets it; README "Processing"): a commit returns before
+    # its WAL reaches the disk, and one lost in a crash is redone by the pipeline. Web: "on".
+    DB_SYNCHRONOUS_COMMIT = env.str("DB_SYNCHRONOUS_COMMIT", default="on")
+    if DB_SYNCHRONOUS_COMMIT != "on":
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c synchronous_commit={DB_SYNCHRONOUS_COMMIT}"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while the worker writes; IMMEDIATE
     # transactions plus a busy timeout make writers queue instead of failing.

@@ -78,3 +78,39 @@ def test_anything_else_on_the_socket_gets_djangos_select_1(own_connection, obser
     _wait_readable(own_connection)
     assert own_connection.is_usable() is True
     assert _last_statement(observer, pid) == "SELECT 1"
+
+
+SHOW_SYNCHRONOUS_COMMIT = """
+import sys
+sys.argv = [sys.argv[1], *sys.argv[2:]]
+import core  # what `celery -A core …` imports first
+import django
+django.setup()
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute("SHOW synchronous_commit")
+    print(cursor.fetchone()[0])
+"""
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["celery", "-A", "core", "worker", "-Q", "default"], "off"),
+    (["celery", "-A", "core", "beat"], "on"),
+    (["gunicorn", "core.wsgi"], "on"),
+])
+def test_celery_workers_commit_without_waiting_for_the_disk_and_the_web_waits(argv, expected):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from testing.live import shared_database_url
+
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "DATABASE_URL": shared_database_url(), "DJANGO_SETTINGS_MODULE": "core.settings_test"}
+    env.pop("DB_SYNCHRONOUS_COMMIT", None)
+    done = subprocess.run([sys.executable, "-c", SHOW_SYNCHRONOUS_COMMIT, str(bin_dir / argv[0]), *argv[1:]],
+                          env=env, cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-1] == expected
