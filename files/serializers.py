@@ -2,6 +2,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from api.serializers import PrebuiltFieldsMixin
+
 from . import signing
 from .models import File
 
@@ -9,7 +11,7 @@ from .models import File
 # "StoredFile" in the schema: "File" would shadow the DOM's File in generated TypeScript
 # and the generators' own File types (the JSON is the same).
 @extend_schema_serializer(component_name="StoredFile")
-class FileSerializer(serializers.ModelSerializer):
+class FileSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
     """The File object of the contract."""
 
     file = serializers.SerializerMethodField(help_text="URL that downloads the original bytes.")
