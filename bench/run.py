@@ -4,6 +4,11 @@
     python -m bench.run --smoke         # seconds-long run of every suite (what the test suite runs)
     python -m bench.run --suites upload,listing --write-readme
 
+The upload suite measures the app beside two references: the reference view
+under the app's settings (``bench/reference``, the ceiling of the targets) and
+the same view in a minimal Django project (``bench/reference/minimal``, the
+moonshot, printed as "× minimal").
+
 Everything it starts (gunicorn, Celery workers, load generators) it stops;
 the benchmark database is dropped and its Redis database flushed, also on
 failure and on Ctrl-C.
@@ -166,9 +171,11 @@ def main(argv=None) -> int:
 
         web = stack.start_web()
         reference = stack.start_web(reference=True)
+        variants = {uploads.CEILING: (reference, uploads.REFERENCE_PATH, None)}
+        if "upload" in args.suites:  # the moonshot is measured by the throughput suite only
+            variants[uploads.MINIMAL] = (stack.start_web(reference="minimal"), uploads.REFERENCE_PATH, None)
+        variants["app"] = (web, uploads.UPLOAD_PATH, str(tokens_file))
         stack.start_workers()
-        variants = {"reference": (reference, uploads.REFERENCE_PATH, None),
-                    "app": (web, uploads.UPLOAD_PATH, str(tokens_file))}
         if args.baseline_rev:
             tree = export_revision(args.baseline_rev, stack.dir / "baseline")
             baseline = stack.start_web(source_dir=tree)

@@ -3,9 +3,10 @@
 A dedicated PostgreSQL database (created, migrated, dropped afterwards), one
 Redis database number (flushed before and after), a media directory of its
 own, gunicorn with the production worker settings on a free port — the real
-app or the reference app of ``bench/reference`` — and one Celery worker
-process per queue. Every process is started in its own session and killed by
-its process-group id, on success, on failure and on Ctrl-C.
+app, the reference app of ``bench/reference`` or the minimal Django project
+of ``bench/reference/minimal`` — and one Celery worker process per queue.
+Every process is started in its own session and killed by its process-group
+id, on success, on failure and on Ctrl-C.
 """
 
 import contextlib
@@ -16,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from testing.processes import free_port, log_tail, start_process, stop_process, wait_for_http
@@ -24,6 +26,15 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 BIN_DIR = Path(sys.executable).parent
 SECRET_KEY = "bench-only-secret-key-" + "x" * 40  # loopback benchmark only, never deployed
 START_TIMEOUT = 60
+
+
+# What start_web serves: the settings and WSGI modules of the app, of the reference app
+# (the app's settings with one bare view) and of the minimal Django project.
+WEB_PROJECTS = {
+    "app": ("core.settings", "core.wsgi"),
+    "reference": ("bench.reference.settings", "bench.reference.wsgi"),
+    "minimal": ("bench.reference.minimal.settings", "bench.reference.minimal.wsgi"),
+}
 
 
 def gunicorn_args(workers: int, timeout: int) -> list[str]:
@@ -121,13 +132,14 @@ class Stack:
         self.processes.append(process)
         return process
 
-    def start_web(self, *, reference: bool = False, workers: int | None = None, timeout: int = 300,
-                  source_dir: Path = BASE_DIR) -> "Web":
-        """gunicorn serving the app (or the reference app; or the app from another tree) on a free port."""
+    def start_web(self, *, reference: bool | Literal["minimal"] = False, workers: int | None = None,
+                  timeout: int = 300, source_dir: Path = BASE_DIR) -> "Web":
+        """gunicorn serving the app on a free port; ``reference=True``: the reference app,
+        ``reference="minimal"``: the minimal Django project; ``source_dir``: the app from another tree."""
         port = free_port()
-        settings_module = "bench.reference.settings" if reference else "core.settings"
-        wsgi = "bench.reference.wsgi" if reference else "core.wsgi"
-        name = "reference" if reference else "web" if source_dir == BASE_DIR else "baseline"
+        project = "minimal" if reference == "minimal" else "reference" if reference else "app"
+        settings_module, wsgi = WEB_PROJECTS[project]
+        name = project if reference else "web" if source_dir == BASE_DIR else "baseline"
         process = self._spawn(
             f"{name}-{port}",
             [str(BIN_DIR / "gunicorn"), wsgi, "--bind", f"127.0.0.1:{port}",

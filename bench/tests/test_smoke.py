@@ -40,6 +40,12 @@ def test_benchmark_smoke_run_prints_every_table_and_cleans_up(tmp_path):
         assert f"### {title}" in out
     # The tables carry measured numbers, not placeholders.
     assert re.search(r"\| 10 KiB \| app \| [\d,.]+ \| [\d,.]+ \| [\d,.]+ \|", out), out
+    # The minimal Django project (the moonshot) measured beside them, and the app's ratio to it.
+    assert re.search(r"\| 10 KiB \| minimal Django \| [\d,.]+ \| [\d,.]+ \| [\d,.]+ \|.* \| 1\.00 \(moonshot\) \|$",
+                     out, re.MULTILINE), out
+    assert re.search(r"\| 10 KiB \| app \| .* \| [\d.]+ \| (met|NOT met) \| [\d.]+ \|$", out, re.MULTILINE), out
+    assert re.search(r"\| 10 KiB \| minimal Django \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \|$", out,
+                     re.MULTILINE), out  # its CPU per request
     assert re.search(r"\| app \| 8 MiB \| [\d,.]+ \| [\d,.]+ \|", out), out
     assert re.search(r"\| 50-page PDF \| [\d.]+ MB \| 2 \| [\d,.]+ \| [\d,.]+ \|", out), out
     assert re.search(r"\| idle \| 2 \| [\d,.]+ \|", out), out
@@ -53,7 +59,7 @@ def test_benchmark_smoke_run_prints_every_table_and_cleans_up(tmp_path):
         left = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database_name]).fetchone()
     assert left is None
     started = re.search(r"^Stopped processes: ([\d ]+)$", out, re.MULTILINE).group(1).split()
-    assert len(started) >= 6  # gunicorn ×2 (+2 for the large upload), one Celery worker per queue
+    assert len(started) >= 7  # gunicorn ×3 (+2 for the large upload), one Celery worker per queue
     assert [pid for pid in started if _alive(int(pid))] == []
 
 
