@@ -37,7 +37,9 @@ def _direct_pdf(path: str) -> None:
     from pypdf import PdfReader
 
     reader = PdfReader(path)
-    _ = (len(reader.pages), reader.is_encrypted, reader.metadata)
+    metadata = reader.metadata  # the processor's result: pages, encrypted, title, author
+    _ = (len(reader.pages), reader.is_encrypted, metadata.title if metadata else None,
+         metadata.author if metadata else None)
 
 
 def _direct_zip(path: str) -> None:
@@ -177,9 +179,10 @@ def processing(stack: Stack, *, rounds: int, scale: float = 1.0, counts: dict | 
     samples_dir = stack.dir / "samples"
     samples_dir.mkdir(exist_ok=True)
     samples = []
-    for case in cases(scale, counts):
+    for index, case in enumerate(cases(scale, counts)):
         content = case.make()
-        source = samples_dir / f"{case.kind}.sample"
+        # One file per case: the JPEG and the HEIC are both of kind image.
+        source = samples_dir / f"{index}-{case.kind}.sample"
         source.write_bytes(content)
         samples.append((case, source, hashlib.sha256(content).hexdigest(), len(content)))
         case.direct(str(source))  # warm: imports, caches
