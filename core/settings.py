@@ -284,6 +284,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
+    if CELERY_BROKER_URL.startswith("redis://"):
+        # kombu's Redis transport, reusing its Redis client per channel (core/broker.py).
+        CELERY_BROKER_TRANSPORT = "core.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
         "socket_connect_timeout": 2,
