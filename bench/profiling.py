@@ -40,8 +40,8 @@ def profile_upload(stack: Stack, user, *, uploads: int, size: int = 10 * 1024) -
         f"{uploads} uploads of {size // 1024} KiB through Django's test client in this process (same "
         "settings, real PostgreSQL and Redis), sampled by pyinstrument. "
         f"SQL statements per upload: **{len(sql)}** "
-        f"({sum(1 for s in sql if s.lstrip().upper().startswith('INSERT'))} INSERT).\n",
-        "```sql", *(s if len(s) < 300 else s[:297] + "..." for s in sql), "```", "",
+        f"({sum(s.upper().count('INSERT INTO') for s in sql)} INSERT, counting those inside a WITH).\n",
+        "```sql", *(s if len(s) < 600 else s[:597] + "..." for s in sql), "```", "",
         "<details><summary>pyinstrument call tree</summary>\n", "```",
         *text_lines[:80], "```", "</details>",
     ])

@@ -35,7 +35,7 @@ import redis
 import requests
 import yaml
 from django.conf import settings
-from django.db import connection
+from django.db import connection as django_connection
 
 from testing import samples
 from testing.browser import chromium_page, screenshot, static_site
@@ -279,7 +279,7 @@ class LocalCompose:
 def local_services():
     """A fresh database on the local PostgreSQL and a flushed Redis db, removed afterwards."""
     database = settings.DATABASES["default"]
-    assert connection.vendor == "postgresql", "the compose smoke test needs PostgreSQL"
+    assert django_connection.vendor == "postgresql", "the compose smoke test needs PostgreSQL"
     name = f"uploads_compose_smoke_{secrets.token_hex(4)}"
     admin = {"host": database["HOST"] or "127.0.0.1", "port": int(database["PORT"] or 5432),
              "user": database["USER"], "password": database["PASSWORD"] or None, "dbname": "postgres"}
