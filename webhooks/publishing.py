@@ -6,6 +6,7 @@ never delays file processing.
 """
 
 import logging
+import uuid
 
 from celery import current_app
 from django.conf import settings
@@ -18,9 +19,19 @@ logger = logging.getLogger(__name__)
 DELIVER_TASK = "webhooks.tasks.deliver"
 
 
-def on_event_recorded(sender, event, **kwargs) -> None:
-    """``events.signals.event_recorded`` receiver: queue a delivery per subscribed active endpoint, after commit."""
-    subscribed = endpoints_subscribed(owner_id=event.owner_id, event_type=event.type)
+SUBSCRIBED = "webhook_endpoints"
+
+
+def on_event_recorded(sender, event, extra=None, **kwargs) -> None:
+    """``events.signals.event_recorded`` receiver: queue a delivery per subscribed active endpoint, after commit.
+
+    Which endpoints is read in the event's own statement when it was recorded by
+    ``event_record_with`` (``extra``), else here.
+    """
+    if extra is not None and SUBSCRIBED in extra:
+        subscribed = [str(uuid.UUID(endpoint_id)) for endpoint_id in extra[SUBSCRIBED] or ()]
+    else:
+        subscribed = endpoints_subscribed(owner_id=event.owner_id, event_type=event.type)
     if subscribed:
         transaction.on_commit(lambda: [enqueue_delivery(endpoint_id=endpoint_id, message_id=str(event.id),
                                                         event_type=event.type) for endpoint_id in subscribed])

@@ -44,6 +44,15 @@ def endpoints_subscribed(*, owner_id, event_type: str) -> list[str]:
             if event_type in (json.loads(types) if isinstance(types, str) else types)]
 
 
+def endpoints_subscribed_subquery(*, owner_id, event_type: str, connection) -> tuple[str, list]:
+    """``endpoints_subscribed`` as a scalar subquery (PostgreSQL: the ids as text[], NULL for none),
+    for the statement that records the event (``events.services.event_extra_register``)."""
+    owner = Endpoint._meta.get_field("owner").target_field.get_db_prep_value(owner_id, connection)
+    table = connection.ops.quote_name(Endpoint._meta.db_table)
+    return (f"SELECT array_agg(id::text ORDER BY id) FROM {table} "  # noqa: S608 (the model's table)
+            "WHERE owner_id = %s AND active AND events ? %s", [owner, str(event_type)])
+
+
 def delivery_list(*, endpoint: Endpoint) -> list[Delivery]:
     """The endpoint's most recent delivery attempts, newest first."""
     return list(Delivery.objects.filter(endpoint=endpoint).order_by("-id")[:RECENT_DELIVERIES])
