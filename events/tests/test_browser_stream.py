@@ -15,6 +15,7 @@ import threading
 
 import pytest
 import requests
+from django.db import connections
 
 from testing.browser import chromium_page, screenshot
 from testing.clients import bearer
@@ -130,3 +131,6 @@ def test_page_on_another_origin_follows_uploads_live_and_resumes(transactional_d
         ids = [int(item["id"]) for item in page.evaluate("window.received")]
         assert ids == sorted(set(ids))  # increasing, nothing twice
         page.evaluate("window.stopResume()")
+        # Under Playwright's event loop Django keys connections by context, not by thread: the one
+        # opened here is not the one pytest-django closes, and would hold the test database open.
+        connections.close_all()
