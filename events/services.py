@@ -101,18 +101,19 @@ def event_record_with(*, type: EventType, record: File, change: Change) -> Event
     meta, quote = Event._meta, connection.ops.quote_name
     ctes = [*change.before, ("change", change.sql, change.params)]
     params = [value for _, _, cte_params in ctes for value in cte_params]
-    columns = ["owner_id", "type", "file_id", "file", "created_at"]
-    values = [meta.get_field(name).get_db_prep_save(getattr(event, meta.get_field(name).attname), connection)
-              for name in ("owner", "type", "file", "created_at")]
+    # The event's fields in the order of the SELECT below (file_id comes from the change).
+    fields = [meta.get_field(name) for name in ("owner", "type", "file_id", "file", "created_at")]
+    values = [field.get_db_prep_save(getattr(event, field.attname), connection) for field in fields
+              if field.name != "file_id"]
     ctes_sql = ", ".join(f"{name} AS ({cte})" for name, cte, _ in ctes)
-    table, column_list = quote(meta.db_table), ", ".join(quote(c) for c in columns)
+    table, column_list = quote(meta.db_table), ", ".join(quote(field.column) for field in fields)
     extras = {name: subquery(owner_id=record.owner_id, event_type=type, connection=connection)
               for name, subquery in EVENT_EXTRAS.items()}
     extras_sql = "".join(f", ({extra_sql})" for extra_sql, _ in extras.values())
     # Table and column names are the models'; every value is a parameter.
     sql = (f"WITH {ctes_sql} INSERT INTO {table} ({column_list}) "  # noqa: S608
            f"SELECT %s, %s, change.id, %s, %s FROM change RETURNING id, pg_notify(%s, %s){extras_sql}")
-    params += [values[0], values[1], values[2], values[3], CHANNEL, str(record.owner_id)]
+    params += [*values, CHANNEL, str(record.owner_id)]
     params += [value for _, extra_params in extras.values() for value in extra_params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -139,15 +139,13 @@ def _file_insert(record: File, *, reserve: int | None = None) -> None:
     else:
         columns, placeholders, params = insert_values(record, connection)
         table, pk = connection.ops.quote_name(File._meta.db_table), connection.ops.quote_name(File._meta.pk.column)
-        if reserve is None:
-            change = Change(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(placeholders)}) "  # noqa: S608
-                            f"RETURNING {pk}", params)
-        else:
+        before = []
+        if reserve is not None:  # the row is inserted only when the quota's UPDATE matched
             quota_sql, quota_params = compile_update(_quota_fits(record.owner_id, reserve),
                                                      storage_used=F("storage_used") + reserve)
-            change = Change(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(placeholders)} "  # noqa: S608
-                            f"FROM quota RETURNING {pk}", params,
-                            before=[("quota", f"{quota_sql} RETURNING 1", list(quota_params))])
+            before = [("quota", f"{quota_sql} RETURNING 1", list(quota_params))]
+        change = Change(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(placeholders)}"  # noqa: S608
+                        f"{' FROM quota' if before else ''} RETURNING {pk}", params, before=before)
         if event_record_with(type=EventType.FILE_CREATED, record=record, change=change) is None:
             raise _quota_exceeded(owner_id=record.owner_id, size=reserve)
         record._state.adding, record._state.db = False, connection.alias

@@ -6,7 +6,6 @@ never delays file processing.
 """
 
 import logging
-import uuid
 
 from celery import current_app
 from django.conf import settings
@@ -29,7 +28,7 @@ def on_event_recorded(sender, event, extra=None, **kwargs) -> None:
     ``event_record_with`` (``extra``), else here.
     """
     if extra is not None and SUBSCRIBED in extra:
-        subscribed = [str(uuid.UUID(endpoint_id)) for endpoint_id in extra[SUBSCRIBED] or ()]
+        subscribed = extra[SUBSCRIBED] or []  # PostgreSQL's text of a uuid is str(uuid.UUID)'s
     else:
         subscribed = endpoints_subscribed(owner_id=event.owner_id, event_type=event.type)
     if subscribed:
