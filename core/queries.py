@@ -13,7 +13,16 @@ What these return is what the ORM would return: model instances built by
 ``update_returning`` also does in one statement what the ORM needs two for
 (an UPDATE, then a SELECT of the row): ``UPDATE … RETURNING``, which
 PostgreSQL and SQLite (3.35 and later) both run.
+
+``UpdateTemplate`` goes one step further for the UPDATEs that run on every
+task: the ORM compiles them once per shape, and each call only fills in its
+values (compiling costs 0.1–0.25 ms of CPU per statement, the filling ~5 µs).
 """
+
+import itertools
+import uuid
+from collections.abc import Callable, Hashable
+from datetime import UTC, datetime
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
@@ -77,12 +86,17 @@ def compile_update(queryset: QuerySet, **values) -> tuple[str, tuple]:
 
 def update_returning(queryset: QuerySet, **values) -> list[Model]:
     """``queryset.update(**values)`` that answers the updated rows, in one statement (``UPDATE … RETURNING``)."""
-    connection = connections[queryset.db]
     sql, params = compile_update(queryset, **values)
+    return updated_rows(queryset.model, sql, params, using=queryset.db)
+
+
+def updated_rows(model: type[Model], sql: str, params, *, using: str = DEFAULT_DB_ALIAS) -> list[Model]:
+    """Run the UPDATE ``sql`` (of ``model``'s table) and answer the rows it changed, as instances."""
+    connection = connections[using]
     with connection.cursor() as cursor:
-        cursor.execute(f"{sql} RETURNING {columns_sql(queryset.model, connection)}", params)
+        cursor.execute(f"{sql} RETURNING {columns_sql(model, connection)}", params)
         rows = cursor.fetchall()
-    return [instance_from_row(queryset.model, row, connection) for row in rows]
+    return [instance_from_row(model, row, connection) for row in rows]
 
 
 def insert_values(instance: Model, connection) -> tuple[list[str], list[str], list]:
@@ -102,3 +116,89 @@ def insert_values(instance: Model, connection) -> tuple[list[str], list[str], li
             placeholders.append("%s")
             params.append(value)
     return columns, placeholders, params
+
+
+# Stand-ins for a template's values while the ORM compiles it: one of a kind, never sent.
+_SENTINELS: dict[type, Callable[[int], object]] = {
+    str: lambda n: f"\x00value-{n}",
+    int: lambda n: -(2**62) + n,
+    uuid.UUID: lambda n: uuid.UUID(int=2**127 + n),
+    datetime: lambda n: datetime(1901, 2, 3, 4, 5, 6, n, tzinfo=UTC),
+    dict: lambda n: {"\x00value": n},
+}
+
+
+class UpdateTemplate:
+    """``queryset.update(**values)`` compiled by the ORM once per shape; each use fills in its values.
+
+    ``build(shape, **values)`` returns the queryset and the update's values, as a
+    caller of ``compile_update`` would pass them; ``types`` names the type of each
+    value that varies from call to call (str, int, UUID, datetime or dict for a
+    JSON field). ``shape`` is anything hashable that changes the statement
+    (which fields are set); a value of None also does (the ORM writes ``NULL``,
+    not a parameter), so it is part of the shape on its own.
+
+    The first use of a shape compiles ``build`` with stand-in values and finds
+    where each one went among the parameters; the ORM's preparation must leave
+    them as they are, or wrap them as JSON (true on PostgreSQL; elsewhere, such
+    as SQLite's UUIDs as text, it raises: compile those each time), or type them
+    for their column (psycopg's ``Int8``), done again to each value. Everything
+    else among the parameters is the same on every use and kept as compiled.
+    """
+
+    def __init__(self, build: Callable[..., tuple[QuerySet, dict]], **types: type):
+        self.build = build
+        self.types = types
+        self._compiled: dict[Hashable, tuple[str, list]] = {}
+
+    def sql(self, shape: Hashable = None, **values) -> tuple[str, list]:
+        """The statement and its parameters for ``values``, as ``compile_update`` would give them."""
+        nulls = tuple(name for name in self.types if values[name] is None)
+        compiled = self._compiled.get((shape, nulls))
+        if compiled is None:
+            compiled = self._compiled[(shape, nulls)] = self._compile(shape, nulls)
+        sql, plan = compiled
+        return sql, [fill(values[name]) if name is not None else fill for name, fill in plan]
+
+    def _compile(self, shape: Hashable, nulls: tuple) -> tuple[str, list]:
+        # Twice, with different stand-ins: a parameter that is not a stand-in must come out the same
+        # both times, or it was derived from a value (and would be frozen into the template).
+        first, second = self._plan(shape, nulls, 1), self._plan(shape, nulls, 1000)
+        if first[0] != second[0] or [p for n, p in first[1] if n is None] != [p for n, p in second[1] if n is None]:
+            raise ValueError("the statement changes with its values beyond their parameters (a value derived "
+                             "from another inside build?); pass every varying value to build")
+        return first
+
+    def _plan(self, shape: Hashable, nulls: tuple, start: int) -> tuple[str, list]:
+        counter = itertools.count(start)
+        stand_ins = {name: None if name in nulls else _SENTINELS[kind](next(counter))
+                     for name, kind in self.types.items()}
+        queryset, values = self.build(shape, **stand_ins)
+        sql, params = compile_update(queryset, **values)
+        plan, found = [], set()
+        for param in params:
+            wrapped = hasattr(param, "obj") and hasattr(param, "dumps")  # psycopg's Json/Jsonb
+            value = param.obj if wrapped else param
+            name = next((n for n, v in stand_ins.items()
+                         if v is not None and isinstance(value, type(v)) and v == value), None)
+            if name is None:
+                plan.append((None, param))  # the same on every use
+            elif wrapped:
+                found.add(name)
+                plan.append((name, _json_wrapper(type(param), param.dumps)))
+            else:  # as it is, or typed for its column (psycopg's Int4 and Int8 are ints)
+                found.add(name)
+                plan.append((name, _as_is if type(param) is type(stand_ins[name]) else type(param)))
+        missing = {n for n, v in stand_ins.items() if v is not None} - found
+        if missing:
+            raise ValueError(f"{', '.join(sorted(missing))}: the ORM changed these values while preparing them; "
+                             "this statement cannot be a template on this database")
+        return sql, plan
+
+
+def _as_is(value):
+    return value
+
+
+def _json_wrapper(wrapper: type, dumps) -> Callable:
+    return lambda value: wrapper(value, dumps)

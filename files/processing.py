@@ -6,8 +6,9 @@ cannot finish a file twice, and the sweeper resolves what a lost task left.
 """
 
 import logging
+import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core.metrics import FILE_TRANSITIONS
-from core.queries import compile_update, update_returning
+from core.queries import UpdateTemplate, update_returning, updated_rows
 from events.enums import EventType
 from events.services import Change, event_record, event_record_with
 
@@ -51,17 +52,33 @@ def stale_before():
     return timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
 
 
+def _claim(file_id, task_id: str, stale: datetime, now: datetime) -> tuple:
+    """The claim's UPDATE: the queryset and its values."""
+    claimable = Q(status=Status.PENDING) | Q(status=Status.PROCESSING) & (
+        Q(claimed_by=task_id) | Q(status_changed_at__lt=stale)
+    )
+    return File.objects.filter(claimable, pk=file_id), File.status_fields(
+        Status.PROCESSING, now=now, claimed_by=task_id, attempts=F("attempts") + 1)
+
+
+# Compiled once per process on PostgreSQL (issue 19: compiling cost each task ~0.4 ms of CPU).
+_CLAIM = UpdateTemplate(lambda shape, **values: _claim(**values),
+                        file_id=uuid.UUID, task_id=str, stale=datetime, now=datetime)
+
+
 def file_claim(*, file_id, task_id: str) -> ClaimResult:
     """Move the file to ``processing`` for ``task_id``: the claimed file, or why not.
 
     A file is claimable when pending, when its claim is this very task's
     (a redelivery after the worker died), or when its claim is stale.
     """
-    claimable = Q(status=Status.PENDING) | Q(status=Status.PROCESSING) & (
-        Q(claimed_by=task_id) | Q(status_changed_at__lt=stale_before())
-    )
-    claimed = update_returning(File.objects.filter(claimable, pk=file_id),
-                               **File.status_fields(Status.PROCESSING, claimed_by=task_id, attempts=F("attempts") + 1))
+    values = {"file_id": File._meta.pk.to_python(file_id), "task_id": task_id, "stale": stale_before(),
+              "now": timezone.now()}
+    if connection.vendor == "postgresql":
+        claimed = updated_rows(File, *_CLAIM.sql(**values))
+    else:
+        queryset, fields = _claim(**values)
+        claimed = update_returning(queryset, **fields)
     if not claimed:
         exists = File.objects.filter(pk=file_id, status=Status.PROCESSING).exists()
         return ClaimResult(Claim.BUSY if exists else Claim.GONE)
@@ -119,15 +136,16 @@ def file_release(*, file_id, task_id: str) -> None:
 def _finish(record: File, task_id: str, status: Status, *, result=None, error=None, thumbnail="") -> bool:
     """The conditional UPDATE that ends a claim, and its event only when it matched (so once per file)."""
     now = timezone.now()
-    fields = File.status_fields(status, now=now, processed_at=now if status == Status.PROCESSED else None,
-                                result=result, error=error, thumbnail=thumbnail, claimed_by="")
-    claim = File.objects.filter(pk=record.pk, status=Status.PROCESSING, claimed_by=task_id)
+    values = {"pk": record.pk, "task_id": task_id, "now": now,
+              "processed_at": now if status == Status.PROCESSED else None,
+              "result": result, "error": error, "thumbnail": thumbnail}
+    claim, fields = _finish_update(status, **values)
     if connection.vendor == "postgresql":
         # One statement: the UPDATE, its event and the NOTIFY (event_record_with).
         before = {name: getattr(record, name) for name in fields}
         for name, value in fields.items():
             setattr(record, name, value)
-        sql, params = compile_update(claim, **fields)
+        sql, params = _FINISH.sql(status, **values)
         pk = connection.ops.quote_name(File._meta.pk.column)
         finished = event_record_with(type=_FINISH_EVENTS[status], record=record,
                                      change=Change(f"{sql} RETURNING {pk}", list(params))) is not None
@@ -147,6 +165,16 @@ def _finish(record: File, task_id: str, status: Status, *, result=None, error=No
 
 
 _FINISH_EVENTS = {Status.PROCESSED: EventType.FILE_PROCESSED, Status.FAILED: EventType.FILE_FAILED}
+
+
+def _finish_update(status: Status, *, pk, task_id: str, now, processed_at, result, error, thumbnail) -> tuple:
+    """The finish's UPDATE: the queryset (this task's claim) and its values."""
+    return File.objects.filter(pk=pk, status=Status.PROCESSING, claimed_by=task_id), File.status_fields(
+        status, now=now, processed_at=processed_at, result=result, error=error, thumbnail=thumbnail, claimed_by="")
+
+
+_FINISH = UpdateTemplate(_finish_update, pk=uuid.UUID, task_id=str, now=datetime, processed_at=datetime,
+                         result=dict, error=str, thumbnail=str)
 
 
 def _store_thumbnail(record: File, content: bytes) -> str:

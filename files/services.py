@@ -8,7 +8,9 @@ failure after the bytes reached storage removes them, and the quota counter
 changes in the same transaction as the row.
 """
 
+import contextlib
 import logging
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,7 +23,7 @@ from django.utils import timezone
 
 from core.exceptions import Conflict
 from core.metrics import FILE_TRANSITIONS
-from core.queries import compile_update, insert_values
+from core.queries import UpdateTemplate, insert_values
 from core.storage import STORAGE_ERRORS
 from events.enums import EventType
 from events.services import Change, event_record, event_record_with
@@ -85,8 +87,11 @@ def file_create(*, owner, upload: UploadedFile | None, facts: StreamedFacts | No
     record = File(owner=owner, name=name, size=facts.size, content_type=sniffed.content_type,
                   kind=sniffed.kind, sha256=facts.sha256, idempotency_key=idempotency_key or None)
     record.file.save(name, upload, save=False)
+    # On PostgreSQL the insert is one statement, atomic on its own: without a key to release
+    # first, no transaction block around it (BEGIN and COMMIT are two round trips; issue 19).
+    alone = connection.vendor == "postgresql" and not idempotency_key
     try:
-        with transaction.atomic():
+        with contextlib.nullcontext() if alone else transaction.atomic():
             if idempotency_key:
                 _release_expired_key(owner=owner, key=idempotency_key)
             _file_insert(record, reserve=facts.size)
@@ -141,8 +146,8 @@ def _file_insert(record: File, *, reserve: int | None = None) -> None:
         table, pk = connection.ops.quote_name(File._meta.db_table), connection.ops.quote_name(File._meta.pk.column)
         before = []
         if reserve is not None:  # the row is inserted only when the quota's UPDATE matched
-            quota_sql, quota_params = compile_update(_quota_fits(record.owner_id, reserve),
-                                                     storage_used=F("storage_used") + reserve)
+            limited, values = _quota_values(record.owner_id, reserve)
+            quota_sql, quota_params = _QUOTA.sql(limited, **values)
             before = [("quota", f"{quota_sql} RETURNING 1", list(quota_params))]
         change = Change(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(placeholders)}"  # noqa: S608
                         f"{' FROM quota' if before else ''} RETURNING {pk}", params, before=before)
@@ -170,15 +175,26 @@ def quota_reserve(*, owner_id, size: int) -> None:
     waiting for a concurrent one, so two uploads by one user can never both
     take the last free bytes; one statement instead of SELECT FOR UPDATE + UPDATE.
     """
-    if not _quota_fits(owner_id, size).update(storage_used=F("storage_used") + size):
+    limited, values = _quota_values(owner_id, size)
+    owner, counter = _quota_update(limited, **values)
+    if not owner.update(**counter):
         raise _quota_exceeded(owner_id=owner_id, size=size)
 
 
-def _quota_fits(owner_id, size: int):
-    """The owner's row when ``size`` more bytes fit in the quota (``FILES_USER_QUOTA``, 0 for none)."""
+def _quota_values(owner_id, size: int) -> tuple[bool, dict]:
+    """What ``_quota_update`` takes to reserve ``size`` bytes for ``owner_id`` (``FILES_USER_QUOTA``, 0 for none)."""
     limit = settings.FILES_USER_QUOTA
+    return bool(limit), {"owner_id": owner_id, "size": size, "room": limit - size}
+
+
+def _quota_update(limited: bool, *, owner_id, size: int, room: int) -> tuple:
+    """The reservation's UPDATE: the owner's row when it has ``room`` (and a quota at all), and its new counter."""
     owner = User.objects.filter(pk=owner_id)
-    return owner.filter(storage_used__lte=limit - size) if limit else owner
+    return owner.filter(storage_used__lte=room) if limited else owner, {"storage_used": F("storage_used") + size}
+
+
+# The upload's reservation, compiled once per process (issue 19).
+_QUOTA = UpdateTemplate(_quota_update, owner_id=uuid.UUID, size=int, room=int)
 
 
 def _quota_exceeded(*, owner_id, size: int) -> QuotaExceeded:

@@ -65,3 +65,81 @@ def test_compile_update_is_the_sql_of_queryset_update():
 def test_compile_update_refuses_a_filter_across_tables():
     with pytest.raises(ValueError, match="own table"):
         compile_update(File.objects.filter(owner__username="someone"), error="x")
+
+
+def _same_params(left, right) -> bool:
+    """Parameters compare equal; psycopg's JSON wrappers by what they wrap and how they dump it."""
+    unwrap = [(getattr(p, "obj", p), getattr(p, "dumps", None)) for p in (*left, *right)]
+    return len(left) == len(right) and unwrap[: len(left)] == unwrap[len(left):]
+
+
+@pytest.mark.parametrize("status, result, error, thumbnail", [
+    ("processed", {"pages": 3, "title": "x"}, None, "thumbnails/ab/abc.webp"),
+    ("processed", None, None, ""),
+    ("failed", None, "broken", ""),
+])
+def test_the_finish_template_is_what_the_orm_compiles_for_every_shape(status, result, error, thumbnail):
+    import uuid
+
+    from django.utils import timezone
+
+    from files import processing
+
+    for _ in range(2):  # the second use fills in the compiled template
+        values = {"pk": uuid.uuid4(), "task_id": f"task-{uuid.uuid4()}", "now": timezone.now(),
+                  "processed_at": timezone.now() if status == "processed" else None,
+                  "result": result, "error": error, "thumbnail": thumbnail}
+        sql, params = processing._FINISH.sql(status, **values)
+        queryset, fields = processing._finish_update(status, **values)
+        expected_sql, expected_params = compile_update(queryset, **fields)
+        assert sql == expected_sql
+        assert _same_params(params, expected_params)
+
+
+def test_the_claim_template_is_what_the_orm_compiles():
+    import uuid
+
+    from django.utils import timezone
+
+    from files import processing
+
+    for _ in range(2):
+        values = {"file_id": uuid.uuid4(), "task_id": str(uuid.uuid4()), "stale": processing.stale_before(),
+                  "now": timezone.now()}
+        sql, params = processing._CLAIM.sql(**values)
+        queryset, fields = processing._claim(**values)
+        assert (sql, list(params)) == (lambda s, p: (s, list(p)))(*compile_update(queryset, **fields))
+
+
+def test_a_template_refuses_a_value_derived_inside_build():
+    import uuid
+
+    from core.queries import UpdateTemplate
+
+    derived = UpdateTemplate(lambda shape, owner, size: (User.objects.filter(pk=owner, storage_used__lte=1000 - size),
+                                                         {"storage_used": F("storage_used") + size}),
+                             owner=uuid.UUID, size=int)
+    with pytest.raises(ValueError, match="pass every varying value"):
+        derived.sql(owner=uuid.uuid4(), size=10)
+    passed = UpdateTemplate(lambda shape, owner, size, room: (User.objects.filter(pk=owner, storage_used__lte=room),
+                                                              {"storage_used": F("storage_used") + size}),
+                            owner=uuid.UUID, size=int, room=int)
+    owner = UserFactory(storage_used=10)
+    with connection.cursor() as cursor:
+        cursor.execute(*passed.sql(owner=owner.pk, size=5, room=995))
+        assert cursor.rowcount == 1
+        cursor.execute(*passed.sql(owner=owner.pk, size=5, room=0))
+        assert cursor.rowcount == 0
+    owner.refresh_from_db()
+    assert owner.storage_used == 15
+
+
+def test_a_template_refuses_a_value_the_orm_converts():
+    import uuid
+
+    from core.queries import UpdateTemplate
+
+    converted = UpdateTemplate(lambda shape, name: (User.objects.filter(username=name), {"storage_used": 0}),
+                               name=uuid.UUID)  # a CharField makes the UUID a str
+    with pytest.raises(ValueError, match="name: the ORM changed"):
+        converted.sql(name=uuid.uuid4())

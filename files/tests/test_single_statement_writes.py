@@ -141,3 +141,35 @@ def test_the_webhook_endpoints_an_event_goes_to_are_read_in_its_statement(monkey
     assert len(_writes(queries)) == 1 and "webhooks_endpoint" in _writes(queries)[0]
     event = Event.objects.get(file_id=record.pk)
     assert published == [{"endpoint_id": str(taking.pk), "message_id": str(event.id), "event_type": "file.created"}]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("key", [None, "retry-1"])
+def test_an_upload_without_a_key_runs_outside_a_transaction_block(auth_client, media_root, monkeypatch, key):
+    """Its one statement commits by itself (no BEGIN/COMMIT); a key's release and the insert share one."""
+    from testing.uploads import upload
+
+    blocks = []
+    atomic = transaction.Atomic.__enter__
+    monkeypatch.setattr(transaction.Atomic, "__enter__", lambda self: blocks.append(1) or atomic(self))
+    extra = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+    response = upload(auth_client, b"hello there\n", "hello.txt", **extra)
+    assert response.status_code == 201
+    assert len(blocks) == (1 if key else 0)
+    record = File.objects.get(pk=response.json()["id"])
+    assert Event.objects.filter(file_id=record.pk, type="file.created").count() == 1
+    assert record.file.storage.exists(record.file.name)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_upload_refused_by_its_statement_leaves_nothing(auth_client, user, media_root, settings):
+    from testing.uploads import upload
+
+    settings.FILES_USER_QUOTA = 100
+    type(user).objects.filter(pk=user.pk).update(storage_used=95)
+    response = upload(auth_client, b"eleven bytes", "over.txt")
+    assert response.status_code == 413 and response.json()["code"] == "quota_exceeded"
+    assert not File.objects.exists() and not Event.objects.exists()
+    assert not [path for path in media_root.rglob("*") if path.is_file()]
+    user.refresh_from_db()
+    assert user.storage_used == 95
