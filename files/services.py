@@ -184,10 +184,10 @@ def quota_reserve(*, owner_id, size: int) -> None:
 def _quota_values(owner_id, size: int) -> tuple[bool, dict]:
     """What ``_quota_update`` takes to reserve ``size`` bytes for ``owner_id`` (``FILES_USER_QUOTA``, 0 for none)."""
     limit = settings.FILES_USER_QUOTA
-    return bool(limit), {"owner_id": owner_id, "size": size, "room": limit - size}
+    return bool(limit), {"owner_id": owner_id, "size": size, "room": limit - size if limit else None}
 
 
-def _quota_update(limited: bool, *, owner_id, size: int, room: int) -> tuple:
+def _quota_update(limited: bool, *, owner_id, size: int, room: int | None) -> tuple:
     """The reservation's UPDATE: the owner's row when it has ``room`` (and a quota at all), and its new counter."""
     owner = User.objects.filter(pk=owner_id)
     return owner.filter(storage_used__lte=room) if limited else owner, {"storage_used": F("storage_used") + size}

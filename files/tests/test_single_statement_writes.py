@@ -58,8 +58,10 @@ def _writes(queries) -> list[str]:
             if q["sql"].split()[0] not in ("BEGIN", "SAVEPOINT", "RELEASE", "COMMIT")]
 
 
+@pytest.mark.parametrize("quota", [0, 10**9])  # none, and one with room
 @pytest.mark.parametrize("reserve", [None, 11])
-def test_an_upload_writes_what_the_portable_path_writes(portable, reserve):
+def test_an_upload_writes_what_the_portable_path_writes(portable, settings, reserve, quota):
+    settings.FILES_USER_QUOTA = quota
     owner = UserFactory(storage_used=100)
     fast = _new_file(owner, "aaaaaaaa")
     statements = _insert(fast, reserve)
