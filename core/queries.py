@@ -105,17 +105,29 @@ def insert_values(instance: Model, connection) -> tuple[list[str], list[str], li
     For an ``INSERT … SELECT`` (where PostgreSQL cannot infer a NULL's type from
     the column) a NULL is written as a cast NULL instead of a parameter.
     """
-    quote = connection.ops.quote_name
+    # The backend itself: through ``django.db.connection`` every attribute is looked up anew.
+    connection = connections[connection.alias]
     columns, placeholders, params = [], [], []
-    for field in instance._meta.concrete_fields:
+    for field, column, null in _insert_fields(type(instance), connection):
         value = field.get_db_prep_save(field.pre_save(instance, add=True), connection=connection)
-        columns.append(quote(field.column))
+        columns.append(column)
         if value is None:
-            placeholders.append(f"CAST(NULL AS {field.cast_db_type(connection)})")
+            placeholders.append(null)
         else:
             placeholders.append("%s")
             params.append(value)
     return columns, placeholders, params
+
+
+def _insert_fields(model: type[Model], connection) -> list[tuple]:
+    """(field, quoted column, cast NULL) of each concrete field of ``model``, once per connection."""
+    cache = connection.__dict__.setdefault("_lean_insert_fields", {})
+    found = cache.get(model)
+    if found is None:
+        quote = connection.ops.quote_name
+        found = cache[model] = [(field, quote(field.column), f"CAST(NULL AS {field.cast_db_type(connection)})")
+                                for field in model._meta.concrete_fields]
+    return found
 
 
 # Stand-ins for a template's values while the ORM compiles it: one of a kind, never sent.

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 
 from files.models import File
@@ -94,20 +94,21 @@ def event_record_with(*, type: EventType, record: File, change: Change) -> Event
     sent after it: in the caller's transaction when there is one, else once the
     statement has committed (so a receiver's ``on_commit`` work runs at once).
     """
-    if connection.vendor != "postgresql":
+    db = connections[DEFAULT_DB_ALIAS]  # the backend itself (``connection`` looks up each attribute anew)
+    if db.vendor != "postgresql":
         raise NotImplementedError("event_record_with composes PostgreSQL statements; use event_record")
     snapshot = {"id": str(record.pk)} if type == EventType.FILE_DELETED else file_snapshot(record)
     event = Event(owner_id=record.owner_id, type=type, file_id=record.pk, file=snapshot, created_at=timezone.now())
-    meta, quote = Event._meta, connection.ops.quote_name
+    meta, quote = Event._meta, db.ops.quote_name
     ctes = [*change.before, ("change", change.sql, change.params)]
     params = [value for _, _, cte_params in ctes for value in cte_params]
     # The event's fields in the order of the SELECT below (file_id comes from the change).
     fields = [meta.get_field(name) for name in ("owner", "type", "file_id", "file", "created_at")]
-    values = [field.get_db_prep_save(getattr(event, field.attname), connection) for field in fields
+    values = [field.get_db_prep_save(getattr(event, field.attname), db) for field in fields
               if field.name != "file_id"]
     ctes_sql = ", ".join(f"{name} AS ({cte})" for name, cte, _ in ctes)
     table, column_list = quote(meta.db_table), ", ".join(quote(field.column) for field in fields)
-    extras = {name: subquery(owner_id=record.owner_id, event_type=type, connection=connection)
+    extras = {name: subquery(owner_id=record.owner_id, event_type=type, connection=db)
               for name, subquery in EVENT_EXTRAS.items()}
     extras_sql = "".join(f", ({extra_sql})" for extra_sql, _ in extras.values())
     # Table and column names are the models'; every value is a parameter.
@@ -115,7 +116,7 @@ def event_record_with(*, type: EventType, record: File, change: Change) -> Event
            f"SELECT %s, %s, change.id, %s, %s FROM change RETURNING id, pg_notify(%s, %s){extras_sql}")
     params += [*values, CHANNEL, str(record.owner_id)]
     params += [value for _, extra_params in extras.values() for value in extra_params]
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:

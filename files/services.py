@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -142,8 +142,9 @@ def _file_insert(record: File, *, reserve: int | None = None) -> None:
         record.save(force_insert=True)
         event_record(type=EventType.FILE_CREATED, record=record)
     else:
-        columns, placeholders, params = insert_values(record, connection)
-        table, pk = connection.ops.quote_name(File._meta.db_table), connection.ops.quote_name(File._meta.pk.column)
+        db = connections[DEFAULT_DB_ALIAS]
+        columns, placeholders, params = insert_values(record, db)
+        table, pk = db.ops.quote_name(File._meta.db_table), db.ops.quote_name(File._meta.pk.column)
         before = []
         if reserve is not None:  # the row is inserted only when the quota's UPDATE matched
             limited, values = _quota_values(record.owner_id, reserve)
