@@ -45,8 +45,12 @@ def _converters(model: type[Model], connection) -> list[tuple]:
 
 def columns_sql(model: type[Model], connection) -> str:
     """The model's concrete columns, quoted, in field order (what ``instance_from_row`` expects)."""
-    quote = connection.ops.quote_name
-    return ", ".join(quote(field.column) for field in model._meta.concrete_fields)
+    cache = connection.__dict__.setdefault("_lean_columns", {})
+    found = cache.get(model)
+    if found is None:
+        quote = connection.ops.quote_name
+        found = cache[model] = ", ".join(quote(field.column) for field in model._meta.concrete_fields)
+    return found
 
 
 def instance_from_row(model: type[Model], row, connection) -> Model:
