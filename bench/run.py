@@ -216,6 +216,7 @@ def main(argv=None) -> int:
                 web, stream_server, tokens, streams=10 if args.smoke else 200, samples=5 if args.smoke else 50))
             emit("Events: webhook deliveries", events.webhook_rate(users[0], deliveries=10 if args.smoke else 300))
         if "profile" in args.suites:
+            emit("Where an upload's CPU goes", profiling.cpu_breakdown(users[-1], uploads=args.profile_uploads))
             emit("Profile of the upload request", profiling.profile_upload(stack, users[-1],
                                                                          uploads=args.profile_uploads))
         if "tus" in args.suites:

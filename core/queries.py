@@ -180,7 +180,7 @@ class UpdateTemplate:
         # Twice, with different stand-ins: a parameter that is not a stand-in must come out the same
         # both times, or it was derived from a value (and would be frozen into the template).
         first, second = self._plan(shape, nulls, 1), self._plan(shape, nulls, 1000)
-        if first[0] != second[0] or [p for n, p in first[1] if n is None] != [p for n, p in second[1] if n is None]:
+        if first[0] != second[0] or [(n, n or p) for n, p in first[1]] != [(n, n or p) for n, p in second[1]]:
             raise ValueError("the statement changes with its values beyond their parameters (a value derived "
                              "from another inside build?); pass every varying value to build")
         return first

@@ -34,7 +34,7 @@ def test_benchmark_smoke_run_prints_every_table_and_cleans_up(tmp_path):
     out = done.stdout
     assert done.returncode == 0, (out[-3000:], done.stderr[-5000:])
     for title in ["Upload throughput", "Large upload", "Processing throughput", "End to end: upload → processed",
-                  "Profile of the upload request", "Listing at scale",
+                  "Where an upload's CPU goes", "Profile of the upload request", "Listing at scale",
                   "Events: upload → file.processed on an open stream", "Events: the API while streams are open",
                   "Events: webhook deliveries", "Resumable uploads (tus) against one multipart POST"]:
         assert f"### {title}" in out
@@ -50,6 +50,11 @@ def test_benchmark_smoke_run_prints_every_table_and_cleans_up(tmp_path):
     assert re.search(r"\| 50-page PDF \| [\d.]+ MB \| 2 \| [\d,.]+ \| [\d,.]+ \|", out), out
     assert re.search(r"\| idle \| 2 \| [\d,.]+ \|", out), out
     assert re.search(r"\| s3 \| tus, 2 MiB chunks \| [\d.]+ \| \d+ \| [\d.]+× \| \+[\d.]+ \|", out), out
+    # The upload's CPU by part, the app's contract steps beside what the reference does too.
+    assert re.search(r"^\| the user's row \(active, sessions ended\) \| contract \| [\d.]+ \| – \|$", out,
+                     re.MULTILINE), out
+    assert re.search(r"^\| writing the bytes to storage \| both \| [\d.]+ \| [\d.]+ \|$", out, re.MULTILINE), out
+    assert re.search(r"The contract's parts come to [\d.]+ ms", out), out
     # The file's row and its file.created event (issue 15: the event is written in the upload's transaction).
     assert re.search(r"SQL statements per upload: \*\*\d+\*\* \(2 INSERT, counting those inside a WITH\)", out), out
     assert re.search(r"\| 200 \(1 user\) \| [\d,]+ \| cursor middle \| [\d,.]+ \|", out), out
