@@ -89,7 +89,8 @@ def file_create(*, owner, upload: UploadedFile | None, facts: StreamedFacts | No
     record.file.save(name, upload, save=False)
     # On PostgreSQL the insert is one statement, atomic on its own: without a key to release
     # first, no transaction block around it (BEGIN and COMMIT are two round trips; issue 19).
-    alone = connection.vendor == "postgresql" and not idempotency_key
+    # Inside a caller's transaction it still takes a savepoint, so its failure leaves that usable.
+    alone = connection.vendor == "postgresql" and not idempotency_key and not connection.in_atomic_block
     try:
         with contextlib.nullcontext() if alone else transaction.atomic():
             if idempotency_key:

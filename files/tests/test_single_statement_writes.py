@@ -175,3 +175,24 @@ def test_an_upload_refused_by_its_statement_leaves_nothing(auth_client, user, me
     assert not [path for path in media_root.rglob("*") if path.is_file()]
     user.refresh_from_db()
     assert user.storage_used == 95
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_upload_the_database_refuses_outside_a_transaction_leaves_nothing(auth_client, user, media_root):
+    """The statement fails on its own (no transaction block): no row, no event, no bytes, no quota used."""
+    from files.tests.test_storage_backends import REFUSE_FILE_ROWS
+    from testing.uploads import upload
+
+    with connection.cursor() as cursor:
+        cursor.execute(REFUSE_FILE_ROWS)
+    try:
+        response = upload(auth_client, b"refused by the database\n", "refused.txt")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TRIGGER test_refuse_file_row ON files_file; DROP FUNCTION test_refuse_file_row();")
+    assert response.status_code == 500 and response.json()["code"] == "server_error"
+    assert not File.objects.exists() and not Event.objects.exists()
+    assert not [path for path in media_root.rglob("*") if path.is_file()]
+    user.refresh_from_db()
+    assert user.storage_used == 0
+    assert upload(auth_client, b"accepted afterwards\n", "fine.txt").status_code == 201
