@@ -139,7 +139,7 @@ def _finish(record: File, task_id: str, status: Status, *, result=None, error=No
     values = {"pk": record.pk, "task_id": task_id, "now": now,
               "processed_at": now if status == Status.PROCESSED else None,
               "result": result, "error": error, "thumbnail": thumbnail}
-    claim, fields = _finish_update(status, **values)
+    fields = _finish_fields(status, **values)
     if connection.vendor == "postgresql":
         # One statement: the UPDATE, its event and the NOTIFY (event_record_with).
         before = {name: getattr(record, name) for name in fields}
@@ -153,6 +153,7 @@ def _finish(record: File, task_id: str, status: Status, *, result=None, error=No
             for name, value in before.items():
                 setattr(record, name, value)
     else:
+        claim, _ = _finish_update(status, **values)
         with transaction.atomic():
             finished = claim.update(**fields)
             if finished:
@@ -167,10 +168,15 @@ def _finish(record: File, task_id: str, status: Status, *, result=None, error=No
 _FINISH_EVENTS = {Status.PROCESSED: EventType.FILE_PROCESSED, Status.FAILED: EventType.FILE_FAILED}
 
 
-def _finish_update(status: Status, *, pk, task_id: str, now, processed_at, result, error, thumbnail) -> tuple:
+def _finish_update(status: Status, *, pk, task_id: str, **values) -> tuple:
     """The finish's UPDATE: the queryset (this task's claim) and its values."""
-    return File.objects.filter(pk=pk, status=Status.PROCESSING, claimed_by=task_id), File.status_fields(
-        status, now=now, processed_at=processed_at, result=result, error=error, thumbnail=thumbnail, claimed_by="")
+    return File.objects.filter(pk=pk, status=Status.PROCESSING, claimed_by=task_id), _finish_fields(status, **values)
+
+
+def _finish_fields(status: Status, *, now, processed_at, result, error, thumbnail, **claim) -> dict:
+    """The finish's values (``claim``: which file and task, not needed here)."""
+    return File.status_fields(status, now=now, processed_at=processed_at, result=result, error=error,
+                              thumbnail=thumbnail, claimed_by="")
 
 
 _FINISH = UpdateTemplate(_finish_update, pk=uuid.UUID, task_id=str, now=datetime, processed_at=datetime,
