@@ -204,5 +204,8 @@ def test_delta_sync_query_is_a_range_scan_of_the_owner_index(user):
     query = file_list(owner=user).filter(status_changed_at__gt=timezone.now()).order_by("status_changed_at", "id")
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
+        # The table is nearly empty here: once autovacuum has analysed it, a sort of the one
+        # estimated row is cheapest. Priced out, a sort is still chosen if no index gives the order.
+        cursor.execute("SET LOCAL enable_sort = off")
         plan = query[:20].explain()
     assert "file_owner_changed" in plan and "Sort" not in plan, plan
