@@ -136,16 +136,16 @@ def file_release(*, file_id, task_id: str) -> None:
 def _finish(record: File, task_id: str, status: Status, *, result=None, error=None, thumbnail="") -> bool:
     """The conditional UPDATE that ends a claim, and its event only when it matched (so once per file)."""
     now = timezone.now()
-    values = {"pk": record.pk, "task_id": task_id, "now": now,
-              "processed_at": now if status == Status.PROCESSED else None,
-              "result": result, "error": error, "thumbnail": thumbnail}
-    fields = _finish_fields(status, **values)
+    claim = {"pk": record.pk, "task_id": task_id}
+    outcome = {"now": now, "processed_at": now if status == Status.PROCESSED else None,
+               "result": result, "error": error, "thumbnail": thumbnail}
+    fields = _finish_fields(status, **outcome)
     if connection.vendor == "postgresql":
         # One statement: the UPDATE, its event and the NOTIFY (event_record_with).
         before = {name: getattr(record, name) for name in fields}
         for name, value in fields.items():
             setattr(record, name, value)
-        sql, params = _FINISH.sql(status, **values)
+        sql, params = _FINISH.sql(status, **claim, **outcome)
         pk = connection.ops.quote_name(File._meta.pk.column)
         finished = event_record_with(type=_FINISH_EVENTS[status], record=record,
                                      change=Change(f"{sql} RETURNING {pk}", list(params))) is not None
@@ -153,9 +153,9 @@ def _finish(record: File, task_id: str, status: Status, *, result=None, error=No
             for name, value in before.items():
                 setattr(record, name, value)
     else:
-        claim, _ = _finish_update(status, **values)
+        claimed, _ = _finish_update(status, **claim, **outcome)
         with transaction.atomic():
-            finished = claim.update(**fields)
+            finished = claimed.update(**fields)
             if finished:
                 for name, value in fields.items():
                     setattr(record, name, value)
@@ -168,13 +168,13 @@ def _finish(record: File, task_id: str, status: Status, *, result=None, error=No
 _FINISH_EVENTS = {Status.PROCESSED: EventType.FILE_PROCESSED, Status.FAILED: EventType.FILE_FAILED}
 
 
-def _finish_update(status: Status, *, pk, task_id: str, **values) -> tuple:
+def _finish_update(status: Status, *, pk, task_id: str, **outcome) -> tuple:
     """The finish's UPDATE: the queryset (this task's claim) and its values."""
-    return File.objects.filter(pk=pk, status=Status.PROCESSING, claimed_by=task_id), _finish_fields(status, **values)
+    return File.objects.filter(pk=pk, status=Status.PROCESSING, claimed_by=task_id), _finish_fields(status, **outcome)
 
 
-def _finish_fields(status: Status, *, now, processed_at, result, error, thumbnail, **claim) -> dict:
-    """The finish's values (``claim``: which file and task, not needed here)."""
+def _finish_fields(status: Status, *, now, processed_at, result, error, thumbnail) -> dict:
+    """The values that end a claim with ``status``."""
     return File.status_fields(status, now=now, processed_at=processed_at, result=result, error=error,
                               thumbnail=thumbnail, claimed_by="")
 

@@ -148,8 +148,7 @@ def _file_insert(record: File, *, reserve: int | None = None) -> None:
         table, pk = db.ops.quote_name(File._meta.db_table), db.ops.quote_name(File._meta.pk.column)
         before = []
         if reserve is not None:  # the row is inserted only when the quota's UPDATE matched
-            limited, values = _quota_values(record.owner_id, reserve)
-            quota_sql, quota_params = _QUOTA.sql(limited, **values)
+            quota_sql, quota_params = _QUOTA.sql(**_quota_values(record.owner_id, reserve))
             before = [("quota", f"{quota_sql} RETURNING 1", list(quota_params))]
         change = Change(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(placeholders)}"  # noqa: S608
                         f"{' FROM quota' if before else ''} RETURNING {pk}", params, before=before)
@@ -177,22 +176,21 @@ def quota_reserve(*, owner_id, size: int) -> None:
     waiting for a concurrent one, so two uploads by one user can never both
     take the last free bytes; one statement instead of SELECT FOR UPDATE + UPDATE.
     """
-    limited, values = _quota_values(owner_id, size)
-    owner, counter = _quota_update(limited, **values)
+    owner, counter = _quota_update(**_quota_values(owner_id, size))
     if not owner.update(**counter):
         raise _quota_exceeded(owner_id=owner_id, size=size)
 
 
-def _quota_values(owner_id, size: int) -> tuple[bool, dict]:
+def _quota_values(owner_id, size: int) -> dict:
     """What ``_quota_update`` takes to reserve ``size`` bytes for ``owner_id`` (``FILES_USER_QUOTA``, 0 for none)."""
     limit = settings.FILES_USER_QUOTA
-    return bool(limit), {"owner_id": owner_id, "size": size, "room": limit - size if limit else None}
+    return {"owner_id": owner_id, "size": size, "room": limit - size if limit else None}
 
 
-def _quota_update(limited: bool, *, owner_id, size: int, room: int | None) -> tuple:
-    """The reservation's UPDATE: the owner's row when it has ``room`` (and a quota at all), and its new counter."""
+def _quota_update(shape=None, *, owner_id, size: int, room: int | None) -> tuple:
+    """The reservation's UPDATE: the owner's row when it has ``room`` (None: no quota), and its new counter."""
     owner = User.objects.filter(pk=owner_id)
-    return owner.filter(storage_used__lte=room) if limited else owner, {"storage_used": F("storage_used") + size}
+    return owner if room is None else owner.filter(storage_used__lte=room), {"storage_used": F("storage_used") + size}
 
 
 # The upload's reservation, compiled once per process (issue 19).

@@ -97,8 +97,5 @@ class ValidatedTokens:
             self._tokens.pop(next(iter(self._tokens)))
         self._tokens[raw_token] = (token, exp + token.get_token_backend().get_leeway().total_seconds())
 
-    def clear(self) -> None:
-        self._tokens.clear()
-
 
 VALIDATED = ValidatedTokens()

@@ -108,7 +108,8 @@ def test_the_claim_template_is_what_the_orm_compiles():
                   "now": timezone.now()}
         sql, params = processing._CLAIM.sql(**values)
         queryset, fields = processing._claim(**values)
-        assert (sql, list(params)) == (lambda s, p: (s, list(p)))(*compile_update(queryset, **fields))
+        expected_sql, expected_params = compile_update(queryset, **fields)
+        assert (sql, list(params)) == (expected_sql, list(expected_params))
 
 
 def test_a_template_refuses_a_value_derived_inside_build():
